@@ -1,0 +1,3 @@
+"""storyexport: one canonical article model, many publishing formats."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,440 @@
+"""The build engine: the only code that touches the output folder.
+
+It finds sources, reads them (in a process pool), asks writers for bytes,
+checks nothing escapes the output folder, writes atomically (temporary file,
+then ``os.replace``), removes outputs of deleted sources, and keeps a manifest
+so an unchanged article is not rendered twice. A lock file keeps two exports
+from writing the same folder at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Site
+from .errors import Diagnostic, Diagnostics, StoryExportError
+from .model import Article
+from .readers import is_source, read_source
+from .theme import Theme
+from .writers import OutputInfo, RenderContext, Writer, load
+
+MANIFEST = ".storyexport-manifest.json"
+LOCK = ".storyexport.lock"
+
+
+@dataclass
+class BuildResult:
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    articles: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def find_sources(paths: Sequence[Path], root: Path) -> list[Path]:
+    """Source files under ``paths`` (files or folders), sorted for stable output."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+                found.extend(Path(dirpath) / f for f in sorted(filenames) if is_source(Path(f)))
+        else:
+            found.append(p)
+    return sorted(dict.fromkeys(found), key=lambda q: str(q))
+
+
+# ----------------------------------------------------------------- writes
+
+
+def safe_target(out: Path, rel: str) -> Path:
+    """``out / rel``, refusing anything that would land outside ``out``."""
+    target = (out / rel).resolve()
+    if not target.is_relative_to(out.resolve()) or target == out.resolve():
+        raise StoryExportError(f"refusing to write outside the output folder: {rel!r}", str(out))
+    return target
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """Write ``data`` so that ``target`` is either the old or the new file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def locked(out: Path, wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder for the whole export."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / LOCK, "a+b") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if wait:
+                wait()
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _clean_stale_temp(out: Path) -> None:
+    """Remove temporary files a killed export left behind."""
+    for p in out.rglob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+
+
+# ------------------------------------------------------------------ worker
+
+_W: dict[str, Any] = {}
+
+
+def _init_worker(theme: Theme, site: Site, writer_names: Sequence[str]) -> None:
+    _W["theme"], _W["site"] = theme, site
+    _W["writers"] = {n: load(n)(theme, site) for n in writer_names}
+
+
+@dataclass
+class _Job:
+    path: Path
+    root: Path
+    writers: tuple[str, ...]  # per-article writers to run for this source
+    strict: bool = False
+
+
+@dataclass
+class _Done:
+    path: Path
+    article: Article | None
+    outputs: dict[str, bytes]
+    diagnostics: list[Diagnostic]
+    draft: bool = False
+
+
+def _run_job(job: _Job) -> _Done:
+    diags = Diagnostics()
+    site: Site = _W["site"]
+    try:
+        article = read_source(job.path, job.root, site, diags)
+    except StoryExportError as e:
+        diags.add(e.diagnostic())
+        return _Done(job.path, None, {}, diags.items)
+    if article is None:
+        return _Done(job.path, None, {}, diags.items, draft=True)
+    if job.strict and diags.warnings:
+        return _Done(job.path, None, {}, [Diagnostic(d.path, d.line, d.message, "error") for d in diags.items])
+    ctx = RenderContext(_W["theme"], site, diags)
+    outputs: dict[str, bytes] = {}
+    for name in job.writers:
+        writer: Writer = _W["writers"][name]
+        try:
+            outputs[name] = writer.render(article, ctx)
+        except StoryExportError as e:
+            d = e.diagnostic()
+            diags.add(Diagnostic(d.path if e.path else str(job.path), d.line, f"{name}: {d.message}", "error"))
+        except RecursionError:
+            diags.add(Diagnostic(str(job.path), None, f"{name}: content nested too deeply to render", "error"))
+        except Exception as e:  # a bug in a writer must not stop the other articles
+            detail = "".join(traceback.format_exception(e)) if site_verbose() else ""
+            diags.add(Diagnostic(str(job.path), None,
+                                 f"{name}: internal error: {type(e).__name__}: {e}{detail}", "error"))
+    return _Done(job.path, article, outputs, diags.items)
+
+
+def site_verbose() -> bool:
+    return os.environ.get("STORYEXPORT_DEBUG", "") not in ("", "0")
+
+
+# ------------------------------------------------------------------ build
+
+
+@dataclass
+class Builder:
+    root: Path
+    out: Path
+    theme: Theme
+    site: Site
+    writer_names: tuple[str, ...]
+    diagnostics: Diagnostics
+    jobs: int = 1
+    force: bool = False
+    strict: bool = False
+    progress: Callable[[int, int, str], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.writers = {n: load(n)(self.theme, self.site) for n in self.writer_names}
+        self.article_writers = tuple(n for n, w in self.writers.items() if w.scope == "article")
+        self.collection_writers = tuple(n for n, w in self.writers.items() if w.scope == "collection")
+
+    # manifest -------------------------------------------------------------
+
+    def _env_key(self, name: str) -> str:
+        w = self.writers[name]
+        site = json.dumps({k: str(v) for k, v in vars(self.site).items() if k != "config_path"}, sort_keys=True)
+        h = hashlib.sha256(f"{__version__}|{name}|{w.version}|{self.theme.fingerprint}|{site}".encode())
+        return h.hexdigest()[:16]
+
+    def _load_manifest(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
+            if data.get("format") == 1:
+                return data
+        except (OSError, ValueError):
+            pass
+        return {"format": 1, "sources": {}, "collections": {}}
+
+    # the build ------------------------------------------------------------
+
+    def run(self, sources: Sequence[Path]) -> BuildResult:
+        res = BuildResult()
+        with locked(self.out, lambda: print("storyexport: waiting for another export into "
+                                            f"{self.out} to finish", file=sys.stderr)):
+            _clean_stale_temp(self.out)
+            self._run(sources, res)
+        return res
+
+    def _plan(self, sources: Sequence[Path], manifest: dict[str, Any]) -> tuple[list[_Job], list[str]]:
+        jobs: list[_Job] = []
+        skipped: list[str] = []
+        for path in sources:
+            rel = self._rel(path)
+            entry = manifest["sources"].get(rel)
+            todo = tuple(n for n in self.article_writers if self.force or not self._fresh(path, entry, n))
+            if todo:
+                jobs.append(_Job(path, self.root, todo, self.strict))
+            else:
+                skipped.append(rel)
+        return jobs, skipped
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def _fresh(self, path: Path, entry: dict[str, Any] | None, name: str) -> bool:
+        if not entry or entry.get("error"):
+            return False
+        out = entry.get("outputs", {}).get(name)
+        if not out or out.get("key") != self._env_key(name):
+            return False
+        if not (self.out / out["path"]).is_file():
+            return False
+        return entry.get("hash") == self._source_key(path, entry.get("assets", {}))
+
+    @staticmethod
+    def _source_key(path: Path, assets: dict[str, str]) -> str:
+        h = hashlib.sha256()
+        try:
+            h.update(path.read_bytes())
+            for apath in sorted(assets):
+                h.update(apath.encode())
+                h.update(Path(apath).read_bytes())
+        except OSError:
+            return ""
+        return h.hexdigest()
+
+    def _run(self, sources: Sequence[Path], res: BuildResult) -> None:
+        manifest = self._load_manifest() if not self.force else {"format": 1, "sources": {}, "collections": {}}
+        jobs, skipped = self._plan(sources, manifest)
+        res.skipped.extend(skipped)
+        done = self._execute(jobs)
+
+        new_sources: dict[str, Any] = {}
+        articles: dict[str, Article] = {}
+        by_rel = {self._rel(d.path): d for d in done}
+        for path in sources:
+            rel = self._rel(path)
+            d = by_rel.get(rel)
+            old = manifest["sources"].get(rel)
+            if d is None:  # skipped: unchanged since the last build
+                new_sources[rel] = old
+                continue
+            self.diagnostics.extend([x for x in d.diagnostics if x.kind != "error"])
+            errs = [x for x in d.diagnostics if x.kind == "error"]
+            if d.article is None:
+                res.errors.extend(errs)
+                self.diagnostics.extend(errs)
+                if not d.draft:
+                    new_sources[rel] = {"error": True, "outputs": (old or {}).get("outputs", {})}
+                continue
+            articles[rel] = d.article
+            new_sources[rel] = {
+                "hash": self._source_key(path, {a.path: a.sha256 for a in d.article.assets}),
+                "assets": {a.path: a.sha256 for a in d.article.assets},
+                "slug": d.article.meta.slug,
+                "published": d.article.meta.published.isoformat(),
+                "outputs": dict((old or {}).get("outputs", {})),
+            }
+            if errs:
+                res.errors.extend(errs)
+                self.diagnostics.extend(errs)
+
+        self._check_slugs(new_sources, res)
+        for rel, d in by_rel.items():
+            entry = new_sources.get(rel)
+            if not entry or entry.get("error") or d.article is None:
+                continue
+            for name, data in d.outputs.items():
+                w = self.writers[name]
+                relout = w.output_name(d.article.meta.slug)
+                atomic_write(safe_target(self.out, relout), data)
+                entry["outputs"][name] = {"path": relout, "key": self._env_key(name),
+                                          "length": len(data), "media_type": w.media_type}
+                res.written.append(relout)
+        res.articles = sum(1 for e in new_sources.values() if e and not e.get("error"))
+
+        self._remove_stale(manifest, new_sources, res)
+        self._shared_files(res)
+        self._collections(sources, articles, new_sources, manifest, res, bool(done))
+        manifest = {"format": 1, "sources": {k: v for k, v in new_sources.items() if v},
+                    "collections": manifest.get("collections", {})}
+        atomic_write(self.out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+
+    def _execute(self, jobs: list[_Job]) -> list[_Done]:
+        if not jobs:
+            return []
+        total = len(jobs)
+        results: list[_Done] = []
+        if self.jobs <= 1 or total == 1:
+            _init_worker(self.theme, self.site, self.article_writers)
+            _W["writers"] = {n: self.writers[n] for n in self.article_writers}
+            for i, job in enumerate(jobs, 1):
+                results.append(_run_job(job))
+                if self.progress:
+                    self.progress(i, total, self._rel(job.path))
+            return results
+        with ProcessPoolExecutor(max_workers=min(self.jobs, total), initializer=_init_worker,
+                                 initargs=(self.theme, self.site, self.article_writers)) as pool:
+            for i, d in enumerate(pool.map(_run_job, jobs, chunksize=1), 1):
+                results.append(d)
+                if self.progress:
+                    self.progress(i, total, self._rel(d.path))
+        return results
+
+    def _check_slugs(self, entries: dict[str, Any], res: BuildResult) -> None:
+        """Two sources with one slug would overwrite each other: both are errors."""
+        owners: dict[str, list[str]] = {}
+        for rel, e in entries.items():
+            if e and not e.get("error"):
+                owners.setdefault(e["slug"], []).append(rel)
+        for slug, rels in owners.items():
+            if len(rels) > 1:
+                for rel in rels:
+                    others = ", ".join(r for r in rels if r != rel)
+                    d = Diagnostic(self._display(rel), None,
+                                   f"slug {slug!r} is also used by {others}; not exported", "error")
+                    res.errors.append(d)
+                    self.diagnostics.add(d)
+                    entries[rel] = {"error": True, "outputs": entries[rel].get("outputs", {})}
+
+    def _display(self, rel: str) -> str:
+        return str(self.root / rel)
+
+    def _remove_stale(self, old: dict[str, Any], new: dict[str, Any], res: BuildResult) -> None:
+        """Remove outputs no current source produces (deleted, renamed, re-slugged
+        or now failing sources), so ``dist/`` always mirrors ``source/``."""
+        keep = {o["path"] for e in new.values() if e and not e.get("error")
+                for o in e.get("outputs", {}).values()}
+        for e in old["sources"].values():
+            for o in (e or {}).get("outputs", {}).values():
+                target = safe_target(self.out, o["path"])
+                if o["path"] not in keep and target.is_file():
+                    target.unlink()
+                    res.removed.append(o["path"])
+        for e in new.values():
+            if e and e.get("error"):
+                e["outputs"] = {}
+
+    def _shared_files(self, res: BuildResult) -> None:
+        ctx = RenderContext(self.theme, self.site, self.diagnostics)
+        for name in self.article_writers:
+            for rel, data in self.writers[name].shared_files(ctx).items():
+                target = safe_target(self.out, rel)
+                if not target.is_file() or target.read_bytes() != data:
+                    atomic_write(target, data)
+                    res.written.append(rel)
+
+    def _collections(self, sources: Sequence[Path], parsed: dict[str, Article], entries: dict[str, Any],
+                     manifest: dict[str, Any], res: BuildResult, changed: bool) -> None:
+        if not self.collection_writers:
+            return
+        colls = manifest.setdefault("collections", {})
+        fresh = (not changed and not res.removed and not self.force
+                 and all(colls.get(n, {}).get("key") == self._env_key(n)
+                         and all((self.out / p).is_file() for p in colls.get(n, {}).get("files", []))
+                         for n in self.collection_writers)
+                 and set(colls.get("_sources", [])) == {r for r, e in entries.items() if e and not e.get("error")})
+        if fresh:
+            res.skipped.extend(self.collection_writers)
+            return
+        articles: list[Article] = []
+        for path in sources:
+            rel = self._rel(path)
+            e = entries.get(rel)
+            if not e or e.get("error"):
+                continue
+            a = parsed.get(rel)
+            if a is None:
+                try:
+                    a = read_source(path, self.root, self.site, Diagnostics())
+                except StoryExportError:
+                    a = None
+            if a is not None:
+                articles.append(a)
+        outputs = {
+            e["slug"]: {n: OutputInfo(o["path"], o["media_type"], o["length"])
+                        for n, o in e.get("outputs", {}).items()}
+            for e in entries.values() if e and not e.get("error")
+        }
+        ctx = RenderContext(self.theme, self.site, self.diagnostics, outputs)
+        for name in self.collection_writers:
+            try:
+                files = self.writers[name].render_collection(articles, ctx)
+            except StoryExportError as e:
+                d = e.diagnostic()
+                d = Diagnostic(d.path, d.line, f"{name}: {d.message}", "error")
+                res.errors.append(d)
+                self.diagnostics.add(d)
+                continue
+            old_files = set(colls.get(name, {}).get("files", []))
+            for rel, data in files.items():
+                target = safe_target(self.out, rel)
+                atomic_write(target, data)
+                res.written.append(rel)
+            for rel in old_files - set(files):
+                target = safe_target(self.out, rel)
+                if target.is_file():
+                    target.unlink()
+                    res.removed.append(rel)
+            colls[name] = {"key": self._env_key(name), "files": sorted(files)}
+        colls["_sources"] = sorted(r for r, e in entries.items() if e and not e.get("error"))

@@ -1,0 +1,225 @@
+"""The ``storyexport`` command line.
+
+``storyexport`` with no arguments exports every source under ``source/`` to
+every installed format into ``dist/``. Content problems print as
+``path:line: message`` and exit 1; bad usage exits 2; only a bug in
+storyexport shows a traceback. Heavy writer libraries (WeasyPrint...) are
+imported only when a writer actually renders, so ``--help`` and ``formats``
+stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from . import __version__
+from .config import PDF_VARIANTS, Site, load_config
+from .errors import Diagnostics, StoryExportError, UsageError
+
+COMMANDS = ("export", "formats", "dump", "check", "proof")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="storyexport",
+        description="Export news stories (Markdown or plain text) to PDF, DOCX, EPUB, HTML and feeds.",
+        epilog="Commands: export (default), formats, dump FILE, check [DIR], proof ARTICLE. "
+               "Run 'storyexport COMMAND --help' for details.",
+    )
+    p.add_argument("--version", action="version", version=f"storyexport {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    e = sub.add_parser("export", help="export sources to formats (the default command)")
+    e.add_argument("paths", nargs="*", type=Path, help="source files or folders (default: the configured source/)")
+    e.add_argument("-f", "--format", action="append", default=[], metavar="NAME",
+                   help="format to produce; repeat or comma-separate (default: all installed)")
+    e.add_argument("-o", "--out", type=Path, help="output folder (default: dist)")
+    e.add_argument("-j", "--jobs", type=int, default=0, help="parallel processes (default: number of CPUs)")
+    e.add_argument("--force", action="store_true", help="rebuild everything, ignoring the manifest")
+    e.add_argument("--pdf-variant", choices=[v for v in PDF_VARIANTS if v], help="PDF/A or PDF/UA variant")
+    _common(e)
+
+    f = sub.add_parser("formats", help="list installed writers")
+    _common(f)
+
+    d = sub.add_parser("dump", help="print an article's model as JSON (for debugging readers)")
+    d.add_argument("file", type=Path)
+    _common(d)
+
+    c = sub.add_parser("check", help="validate exported files with real validators")
+    c.add_argument("dir", nargs="?", type=Path, help="output folder to check (default: dist)")
+    _common(c)
+
+    pr = sub.add_parser("proof", help="write a PNG contact sheet of an article in PDF, DOCX and EPUB")
+    pr.add_argument("article", type=Path)
+    pr.add_argument("-o", "--output", type=Path, help="PNG to write (default: dist/proof-SLUG.png)")
+    _common(pr)
+    return p
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-c", "--config", type=Path, help="storyexport.toml (default: ./storyexport.toml if present)")
+    p.add_argument("-t", "--theme", help="theme name or path (default: from config, else 'default')")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    g.add_argument("-v", "--verbose", action="store_true", help="print every file written and skipped")
+
+
+def _site(args: argparse.Namespace) -> Site:
+    cfg = args.config
+    if cfg is None and Path("storyexport.toml").is_file():
+        cfg = Path("storyexport.toml")
+    site = load_config(cfg)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        if not epoch.isdigit():
+            raise UsageError(f"SOURCE_DATE_EPOCH must be an integer, got {epoch!r}")
+        site = replace(site, source_date_epoch=int(epoch))
+    if getattr(args, "pdf_variant", None):
+        site = replace(site, pdf_variant=args.pdf_variant)
+    return site
+
+
+def _formats(requested: list[str], site: Site) -> tuple[str, ...]:
+    from .writers import available
+
+    known = available()
+    names = [n.strip() for item in requested for n in item.split(",") if n.strip()] or list(site.formats)
+    if not names:
+        return tuple(known)
+    for n in names:
+        if n not in known:
+            raise UsageError(f"unknown format {n!r} (known: {', '.join(known)})")
+    return tuple(dict.fromkeys(names))
+
+
+class Progress:
+    """A one-line progress bar on a terminal, nothing otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if not self.enabled:
+            return
+        width = 28
+        fill = int(width * done / total)
+        sys.stderr.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} {name[:40]:<40}")
+        if done == total:
+            sys.stderr.write("\r" + " " * (width + 50) + "\r")
+        sys.stderr.flush()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .build import Builder, find_sources
+    from .theme import load_theme
+
+    site = _site(args)
+    theme = load_theme(args.theme or site.theme)
+    root = Path(site.source)
+    paths = args.paths or [root]
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"no such file or folder: {p}")
+    if args.paths and not all(p.resolve().is_relative_to(root.resolve()) for p in paths):
+        # sources given outside the configured tree: their own folder is the tree
+        root = Path(os.path.commonpath([str(p.resolve() if p.is_dir() else p.resolve().parent)
+                                        for p in paths]))
+    out = args.out or Path(site.out)
+    diags = Diagnostics(stream=None if args.quiet else sys.stderr)
+    builder = Builder(root=root, out=out, theme=theme, site=site, writer_names=_formats(args.format, site),
+                      diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=args.force,
+                      strict=args.strict, progress=Progress(not args.quiet))
+    sources = find_sources(paths, root)
+    if not sources:
+        raise UsageError(f"no sources found in {', '.join(map(str, paths))}")
+    res = builder.run(sources)
+    if args.verbose:
+        for rel in res.written:
+            print(f"wrote {out / rel}")
+        for rel in res.skipped:
+            print(f"unchanged {rel}")
+        for rel in res.removed:
+            print(f"removed {out / rel}")
+    if not args.quiet:
+        print(f"storyexport: {res.articles} article(s); wrote {len(res.written)} file(s), "
+              f"{len(res.skipped)} unchanged, {len(res.removed)} removed, {len(res.errors)} error(s), "
+              f"{len(diags.warnings)} warning(s) -> {out}", file=sys.stderr)
+    if res.errors:
+        return 1
+    if args.strict and diags.warnings:
+        print("storyexport: --strict: warnings count as errors", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    from .writers import available
+
+    for name, ep in available().items():
+        print(f"{name:10} {ep.value}")  # type: ignore[attr-defined]
+    return 0
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    from .model import dump_json
+    from .readers import read_source
+
+    site = _site(args)
+    diags = Diagnostics(stream=sys.stderr)
+    path: Path = args.file
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    root = Path(site.source)
+    if not path.resolve().is_relative_to(root.resolve()):
+        root = path.parent
+    article = read_source(path, root, site, diags)
+    if article is None:
+        return 0
+    print(dump_json(article))
+    return 1 if args.strict and diags.warnings else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import run_checks
+
+    site = _site(args)
+    return run_checks(args.dir or Path(site.out), site)
+
+
+def cmd_proof(args: argparse.Namespace) -> int:
+    from .proof import make_proof
+    from .theme import load_theme
+
+    site = _site(args)
+    theme = load_theme(args.theme or site.theme)
+    return make_proof(args.article, theme, site, args.output)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "export")
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:  # argparse already printed the usage error
+        return int(e.code or 0)
+    handlers = {"export": cmd_export, "formats": cmd_formats, "dump": cmd_dump, "check": cmd_check,
+                "proof": cmd_proof}
+    try:
+        return handlers[args.command](args)
+    except StoryExportError as e:
+        print(f"storyexport: {e}" if not e.path else str(e), file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("storyexport: interrupted; finished files are complete, nothing half-written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""``storyexport.toml``: the site's identity, build settings and safety limits.
+
+Everything a writer may need beyond the article and the theme lives in
+:class:`Site`; writers never read the file themselves.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+PDF_VARIANTS = ("", "pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/ua-1")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for untrusted sources; each reported when hit."""
+
+    max_file_bytes: int = 8 * 1024 * 1024
+    max_depth: int = 40
+    max_image_pixels: int = 40_000_000
+    max_table_rows: int = 5_000
+    max_title_chars: int = 500
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str = "storyexport"
+    description: str = ""
+    base_url: str = ""
+    language: str = "en"
+    author: str = ""
+    author_email: str = ""
+    publisher: str = ""
+    logo: str = ""
+    feed_limit: int = 50
+    theme: str = "default"
+    source: str = "source"
+    out: str = "dist"
+    formats: tuple[str, ...] = ()
+    pdf_variant: str = ""
+    allowed_hosts: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    config_path: str = ""
+    source_date_epoch: int | None = None  # from the environment, for undated sources
+
+    def absolute(self, url: str) -> str:
+        """``url`` made absolute against ``base_url`` (unchanged if it already is)."""
+        if not url or urlsplit(url).scheme or not self.base_url:
+            return url
+        return self.base_url.rstrip("/") + "/" + url.lstrip("/")
+
+
+_SECTIONS = {
+    "site": {"title", "description", "base_url", "language", "author", "author_email",
+             "publisher", "logo", "feed_limit"},
+    "build": {"theme", "source", "out", "formats"},
+    "pdf": {"pdf_variant", "variant", "allowed_hosts"},
+    "limits": {f.name for f in fields(Limits)},
+}
+
+
+def load_config(path: Path | None) -> Site:
+    """Read ``storyexport.toml``; a missing default file means all defaults."""
+    if path is None:
+        return Site()
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("configuration file not found", where) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"invalid TOML: {e}", where) from None
+    values: dict[str, Any] = {"config_path": where}
+    limits: dict[str, Any] = {}
+    for section, table in data.items():
+        if section not in _SECTIONS or not isinstance(table, dict):
+            raise ConfigError(f"unknown section [{section}] (known: {', '.join(_SECTIONS)})", where)
+        for key, value in table.items():
+            if key not in _SECTIONS[section]:
+                raise ConfigError(f"[{section}] unknown key {key!r}", where)
+            if section == "limits":
+                if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                    raise ConfigError(f"[limits] {key}: expected a positive integer", where)
+                limits[key] = value
+            else:
+                values["pdf_variant" if key == "variant" else key] = value
+    for key in ("formats", "allowed_hosts"):
+        if key in values:
+            v = values[key]
+            if isinstance(v, str):
+                v = [s.strip() for s in v.split(",") if s.strip()]
+            if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
+                raise ConfigError(f"{key}: expected a list of strings", where)
+            values[key] = tuple(v)
+    if "feed_limit" in values and (not isinstance(values["feed_limit"], int) or values["feed_limit"] < 1):
+        raise ConfigError("[site] feed_limit: expected a positive integer", where)
+    for key in ("title", "description", "base_url", "language", "author", "author_email",
+                "publisher", "logo", "theme", "source", "out", "pdf_variant"):
+        if key in values and not isinstance(values[key], str):
+            raise ConfigError(f"{key}: expected a string, got {values[key]!r}", where)
+    if values.get("pdf_variant", "") not in PDF_VARIANTS:
+        raise ConfigError(
+            f"[pdf] variant: {values['pdf_variant']!r} is not one of {', '.join(PDF_VARIANTS[1:])}", where)
+    base = values.get("base_url", "")
+    if base and urlsplit(base).scheme not in ("http", "https"):
+        raise ConfigError(f"[site] base_url: expected an http(s) URL, got {base!r}", where)
+    return Site(**values, limits=Limits(**limits))

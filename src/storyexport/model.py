@@ -1,0 +1,393 @@
+"""The canonical article model: a small immutable tree every reader produces and
+every writer consumes.
+
+Modelled on pandoc's AST: a closed set of block and inline node types built from
+frozen dataclasses and tuples, so a parsed article can be shared between writers
+(and processes) without anyone mutating it. Writers never see Markdown or front
+matter, only these nodes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+# --------------------------------------------------------------------- inlines
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Emph:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Strike:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Superscript:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscript:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A hyperlink. ``url`` is already vetted by the reader (http, https, mailto,
+    an in-document ``#fragment``, or absolute against the site's base URL)."""
+
+    children: tuple[Inline, ...]
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An inline image. ``src`` is a key into :attr:`Article.assets`; the reader
+    has already checked the file exists inside the source tree and is a real
+    image, so writers can rely on it."""
+
+    alt: str
+    src: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LineBreak:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRef:
+    """A footnote reference; ``label`` names a :class:`Footnote` of the article."""
+
+    label: str
+
+
+Inline = Text | Emph | Strong | Strike | Superscript | Subscript | Code | Link | Image | LineBreak | NoteRef
+
+# ---------------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True, slots=True)
+class Para:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    children: tuple[Inline, ...]
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BulletList:
+    items: tuple[ListItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderedList:
+    items: tuple[ListItem, ...]
+    start: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BlockQuote:
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A stand-alone image with its caption (a paragraph holding only an image)."""
+
+    image: Image
+    caption: tuple[Inline, ...] = ()
+
+
+Align = Literal["", "left", "center", "right"]
+
+
+@dataclass(frozen=True, slots=True)
+class TableCell:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    header: tuple[TableCell, ...]
+    rows: tuple[tuple[TableCell, ...], ...]
+    align: tuple[Align, ...] = ()
+    caption: tuple[Inline, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    text: str
+    language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ThematicBreak:
+    pass
+
+
+Block = Para | Heading | BulletList | OrderedList | BlockQuote | Figure | Table | CodeBlock | ThematicBreak
+
+# -------------------------------------------------------------------- metadata
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    name: str
+    email: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    label: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A local file an article references (image). ``path`` is the resolved,
+    checked absolute path inside the source tree; ``sha256`` keys caches."""
+
+    key: str
+    path: str
+    media_type: str
+    width: int
+    height: int
+    sha256: str
+
+
+RTL_LANGUAGES = frozenset({"ar", "arc", "dv", "fa", "ha", "he", "khw", "ks", "ku", "ps", "sd", "ur", "yi"})
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    title: str
+    slug: str
+    published: datetime
+    updated: datetime | None = None
+    subtitle: str = ""
+    description: str = ""
+    authors: tuple[Author, ...] = ()
+    publisher: str = ""
+    language: str = "en"
+    tags: tuple[str, ...] = ()
+    summary: tuple[tuple[Inline, ...], ...] = ()
+    canonical_url: str = ""
+    rights: str = ""
+    cover: str = ""
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def modified(self) -> datetime:
+        return self.updated or self.published
+
+    @property
+    def direction(self) -> Literal["ltr", "rtl"]:
+        return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+    @property
+    def extra_map(self) -> Mapping[str, Any]:
+        return dict(self.extra)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    meta: Meta
+    blocks: tuple[Block, ...]
+    footnotes: tuple[Footnote, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    source_path: str = ""
+    source_hash: str = field(default="", compare=False)
+
+    def asset(self, key: str) -> Asset | None:
+        for a in self.assets:
+            if a.key == key:
+                return a
+        return None
+
+    def footnote(self, label: str) -> Footnote | None:
+        for f in self.footnotes:
+            if f.label == label:
+                return f
+        return None
+
+
+# ------------------------------------------------------------------ traversal
+
+Node = Inline | Block | ListItem | TableCell | Footnote
+T = TypeVar("T")
+
+
+def children(node: object) -> Iterator[object]:
+    """Direct child nodes of any model node, in reading order."""
+    match node:
+        case Emph(c) | Strong(c) | Strike(c) | Superscript(c) | Subscript(c) | Para(c):
+            yield from c
+        case Link(c, _, _) | Heading(_, c, _) | TableCell(c):
+            yield from c
+        case BulletList(items) | OrderedList(items, _):
+            yield from items
+        case ListItem(bs) | BlockQuote(bs) | Footnote(_, bs):
+            yield from bs
+        case Figure(image, caption):
+            yield image
+            yield from caption
+        case Table(header, rows, _, caption):
+            yield from caption
+            yield from header
+            for row in rows:
+                yield from row
+        case _:
+            return
+
+
+def walk(node: object) -> Iterator[object]:
+    """Every node under ``node`` (itself included), depth first, iteratively so
+    deeply nested input cannot overflow the Python stack."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(list(children(n))))
+
+
+def query(article: Article, kind: type[T]) -> list[T]:
+    """All nodes of one type anywhere in the article (body, summary, footnotes)."""
+    roots: list[object] = [*article.blocks, *article.footnotes]
+    for item in article.meta.summary:
+        roots.extend(item)
+    return [n for r in roots for n in walk(r) if isinstance(n, kind)]
+
+
+def depth(node: object) -> int:
+    """Nesting depth of a subtree, computed without recursion."""
+    best = 0
+    stack: list[tuple[object, int]] = [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        best = max(best, d)
+        stack.extend((c, d + 1) for c in children(n))
+    return best
+
+
+# ------------------------------------------------------------ plain text view
+
+
+def inline_text(inlines: tuple[Inline, ...] | list[Inline]) -> str:
+    """The words of a run of inlines, as a reader would see them."""
+    out: list[str] = []
+    for node in inlines:
+        for n in walk(node):
+            match n:
+                case Text(t) | Code(t):
+                    out.append(t)
+                case Image(alt, _, _):
+                    out.append(alt)
+                case LineBreak():
+                    out.append("\n")
+    return "".join(out)
+
+
+def _block_text(block: object, out: list[str]) -> None:
+    stack = [block]
+    while stack:
+        b = stack.pop()
+        match b:
+            case Para(c) | Heading(_, c, _):
+                out.append(inline_text(c))
+            case CodeBlock(text, _):
+                out.append(text)
+            case Figure(image, caption):
+                out.append(image.alt)
+                out.append(inline_text(caption))
+            case Table(header, rows, _, caption):
+                out.append(inline_text(caption))
+                for row in (header, *rows):
+                    out.append(" ".join(inline_text(c.children) for c in row))
+            case BulletList(items) | OrderedList(items, _):
+                stack.extend(reversed(items))
+            case ListItem(bs) | BlockQuote(bs) | Footnote(_, bs):
+                stack.extend(reversed(bs))
+
+
+def plain_text(article: Article) -> str:
+    """Every word of the article in reading order: title, subtitle, byline,
+    summary bullets, body, footnotes. Tests use it to prove a format lost
+    nothing; it is a projection, not a rendering."""
+    m = article.meta
+    out: list[str] = [m.title]
+    if m.subtitle:
+        out.append(m.subtitle)
+    out.extend(a.name for a in m.authors)
+    out.extend(inline_text(item) for item in m.summary)
+    for b in article.blocks:
+        _block_text(b, out)
+    for f in article.footnotes:
+        _block_text(f, out)
+    return "\n".join(s for s in out if s.strip())
+
+
+def words(text: str) -> list[str]:
+    """Split text into comparable words (used by read-back tests)."""
+    return text.split()
+
+
+# ----------------------------------------------------------------------- JSON
+
+
+def to_jsonable(obj: object) -> Any:
+    """A JSON-ready view of any model value, tagged with node type names."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        d: dict[str, Any] = {"t": type(obj).__name__}
+        for f in dataclasses.fields(obj):
+            d[f.name] = to_jsonable(getattr(obj, f.name))
+        return d
+    if isinstance(obj, tuple | list):
+        return [to_jsonable(x) for x in obj]
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, str | int | float | bool) or obj is None:
+        return obj
+    return str(obj)
+
+
+def dump_json(article: Article) -> str:
+    return json.dumps(to_jsonable(article), ensure_ascii=False, indent=2)
+

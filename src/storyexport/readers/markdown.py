@@ -1,0 +1,277 @@
+"""Markdown with YAML front matter (CommonMark + GFM tables, strikethrough and
+footnotes) to the article model, through markdown-it-py's token stream."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .. import model as m
+from . import frontmatter
+from .metadata import build_meta
+from .rawhtml import HtmlToModel, close_html_frames
+from .source import SourceContext, slugify
+from .tree import TreeBuilder
+
+EXTENSIONS = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext")
+_ALIGN = re.compile(r"text-align:\s*(left|center|right)")
+_MISSING_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+GLANCE = re.compile(r"^\s*story at a glance\s*:?\s*$", re.IGNORECASE)
+
+
+@cache
+def _parser(max_nesting: int) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": max_nesting})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    return md
+
+
+def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
+    text = ctx.decode(data)
+    fm_src, body, body_line = frontmatter.split(text, ctx)
+    fm = frontmatter.parse(fm_src, ctx) if fm_src is not None else frontmatter.FrontMatter({}, {})
+    if not body.strip():
+        raise ctx.error(body_line, "the article has no body text")
+    body = ctx.clean(body, None, "body")
+    reader = _MarkdownReader(ctx, body_line)
+    blocks, footnotes = reader.convert(body)
+
+    def parse_inline(s: str, line: int | None) -> tuple[m.Inline, ...]:
+        return _MarkdownReader(ctx, line or 1).inline_only(ctx.clean(s, line, "summary"))
+
+    summary: tuple[tuple[m.Inline, ...], ...] = ()
+    blocks, summary = _take_glance(blocks)
+    fallback_title = ""
+    if "title" not in fm.values and blocks and isinstance(blocks[0], m.Heading) and blocks[0].level == 1:
+        fallback_title = m.inline_text(blocks[0].children).strip()
+        blocks = blocks[1:]
+        title_from_heading = True
+    else:
+        title_from_heading = False
+        fallback_title = first_sentence(blocks)
+    meta, draft = build_meta(fm.values, fm.lines, ctx, parse_inline, fallback_title=fallback_title,
+                             summary_items=summary, fallback_date=None)
+    if title_from_heading and "title" not in fm.values:
+        pass  # a leading "# Title" is the pandoc/Hugo convention, no warning needed
+    footnotes = _check_footnotes(blocks, footnotes, ctx)
+    return m.Article(meta, blocks, footnotes, tuple(ctx.assets.values()), str(path)), draft
+
+
+def first_sentence(blocks: tuple[m.Block, ...]) -> str:
+    """A title for an untitled story: its first sentence, at most 25 words."""
+    for b in blocks:
+        if isinstance(b, m.Para):
+            text = " ".join(m.inline_text(b.children).split())
+            # a sentence ends at . ! ? followed by a space and a capital or quote
+            match = re.search(r"[.!?](?=\s+[\"“‘'(A-Z\u00C0-\u024F])", text)
+            sentence = text[: match.start()] if match else text.rstrip(".!?")
+            ws = sentence.split()
+            return " ".join(ws[:25]) + ("…" if len(ws) > 25 else "")
+    return ""
+
+
+def _take_glance(blocks: tuple[m.Block, ...]) -> tuple[tuple[m.Block, ...], tuple[tuple[m.Inline, ...], ...]]:
+    """A leading "Story at a glance" heading or line and its bullet list
+    become the summary, as in the plain-text story format."""
+    for i, b in enumerate(blocks[:3]):
+        if (isinstance(b, m.Heading | m.Para) and GLANCE.match(m.inline_text(b.children))
+                and i + 1 < len(blocks) and isinstance(blocks[i + 1], m.BulletList)):
+            bl = blocks[i + 1]
+            assert isinstance(bl, m.BulletList)
+            items = []
+            for item in bl.items:
+                inl: list[m.Inline] = []
+                for blk in item.blocks:
+                    if isinstance(blk, m.Para):
+                        inl.extend(blk.children)
+                items.append(tuple(inl))
+            return blocks[:i] + blocks[i + 2:], tuple(items)
+    return blocks, ()
+
+
+def _check_footnotes(blocks: tuple[m.Block, ...], notes: tuple[m.Footnote, ...],
+                     ctx: SourceContext) -> tuple[m.Footnote, ...]:
+    """Warn about references without definitions and definitions never used."""
+    used = {n.label for b in blocks for n in m.walk(b) if isinstance(n, m.NoteRef)}
+    for b in blocks:
+        for n in m.walk(b):
+            if isinstance(n, m.Text):
+                for label in _MISSING_NOTE.findall(n.text):
+                    ctx.warn(None, f"footnote reference [^{label}] has no definition (kept as text)")
+    kept = []
+    for note in notes:
+        if note.label not in used:
+            ctx.warn(None, f"footnote [^{note.label}] is defined but never referenced (dropped)")
+            continue
+        kept.append(note)
+    return tuple(kept)
+
+
+class _MarkdownReader:
+    def __init__(self, ctx: SourceContext, body_line: int) -> None:
+        self.ctx = ctx
+        self.offset = body_line
+        self.b = TreeBuilder(ctx)
+        self.max_nesting = ctx.site.limits.max_depth + 2
+        self.md = _parser(self.max_nesting)
+        self.heading_ids: set[str] = set()
+        self.in_footnote: str | None = None
+
+    def line(self, tok: Token) -> int | None:
+        return tok.map[0] + self.offset if tok.map else None
+
+    def convert(self, text: str) -> tuple[tuple[m.Block, ...], tuple[m.Footnote, ...]]:
+        try:
+            tokens = self.md.parse(text)
+        except RecursionError:
+            raise self.ctx.error(None, "content is nested too deeply to read (limit max_depth)") from None
+        deepest = max((t.level for t in tokens), default=0)
+        if deepest >= self.max_nesting - 1:
+            raise self.ctx.error(None, f"content is nested more than {self.ctx.site.limits.max_depth} levels "
+                                       "deep (limit max_depth)")
+        self._blocks(tokens)
+        return self.b.finish()
+
+    def inline_only(self, text: str) -> tuple[m.Inline, ...]:
+        tokens = self.md.parseInline(text)
+        self.b.open("para", self.offset)
+        for t in tokens:
+            self._inline(t.children or [], self.offset)
+        self.b.close("para")
+        blocks, _ = self.b.finish()
+        if blocks and isinstance(blocks[0], m.Para):
+            return blocks[0].children
+        if blocks and isinstance(blocks[0], m.Figure):
+            return (blocks[0].image,)
+        return ()
+
+    # ------------------------------------------------------------- blocks
+
+    def _blocks(self, tokens: list[Token]) -> None:
+        b = self.b
+        for t in tokens:
+            line = self.line(t)
+            match t.type:
+                case "paragraph_open":
+                    b.open("para", line)
+                case "heading_open":
+                    b.open("heading", line, level=int(t.tag[1]))
+                case "bullet_list_open":
+                    b.open("bullet_list", line)
+                case "ordered_list_open":
+                    start = t.attrGet("start")
+                    b.open("ordered_list", line, start=int(start) if start is not None else 1)
+                case "list_item_open":
+                    b.open("item", line)
+                case "blockquote_open":
+                    b.open("quote", line)
+                case "table_open":
+                    b.open("table", line)
+                case "tr_open":
+                    b.open("row", line)
+                case "th_open" | "td_open":
+                    style = str(t.attrGet("style") or "")
+                    am = _ALIGN.search(style)
+                    b.open("cell", line, align=am.group(1) if am else "", header=t.type == "th_open")
+                case "footnote_open":
+                    label = _note_label(t)
+                    self.in_footnote = label
+                    b.open("footnote", line, label=label)
+                case "footnote_close":
+                    self.in_footnote = None
+                    b.close("footnote")
+                case "heading_close":
+                    frame = b.top
+                    text = m.inline_text(tuple(i for i in frame.items if not isinstance(i, tuple)))
+                    frame.info["id"] = self._heading_id(text)
+                    b.close("heading")
+                case ("paragraph_close" | "bullet_list_close" | "ordered_list_close" | "list_item_close"
+                      | "blockquote_close" | "table_close" | "tr_close" | "th_close" | "td_close"):
+                    b.close()
+                case "fence" | "code_block":
+                    lang = t.info.strip().split()[0] if t.info.strip() else ""
+                    b.leaf(m.CodeBlock(t.content.rstrip("\n"), lang))
+                case "hr":
+                    b.leaf(m.ThematicBreak())
+                case "html_block":
+                    feeder = HtmlToModel(b, line, inline=False)
+                    feeder.feed(t.content)
+                    feeder.done()
+                case "inline":
+                    self._inline(t.children or [], line)
+                case _:
+                    pass  # thead/tbody/footnote_block/footnote_anchor carry no content
+
+    def _heading_id(self, text: str) -> str:
+        base = slugify(text) or "section"
+        hid, n = base, 1
+        while hid in self.heading_ids:
+            n += 1
+            hid = f"{base}-{n}"
+        self.heading_ids.add(hid)
+        return hid
+
+    # ------------------------------------------------------------ inlines
+
+    def _inline(self, tokens: list[Token], line: int | None) -> None:
+        b = self.b
+        for t in tokens:
+            match t.type:
+                case "text":
+                    b.text(t.content)
+                case "softbreak":
+                    b.text(" ")
+                case "hardbreak":
+                    b.leaf(m.LineBreak())
+                case "em_open":
+                    b.open("em", line)
+                case "strong_open":
+                    b.open("strong", line)
+                case "s_open":
+                    b.open("strike", line)
+                case "em_close" | "strong_close" | "s_close" | "link_close":
+                    close_html_frames(b)
+                    b.close()
+                case "code_inline":
+                    b.leaf(m.Code(t.content))
+                case "link_open":
+                    url = self.ctx.link_url(str(t.attrGet("href") or ""), line)
+                    b.open("link", line, url=url, title=str(t.attrGet("title") or ""))
+                case "image":
+                    alt = m.inline_text(_alt_inlines(t))
+                    key = self.ctx.image(str(t.attrGet("src") or ""), line)
+                    if key is None:
+                        b.text(alt)
+                    else:
+                        b.leaf(m.Image(alt, key, str(t.attrGet("title") or "")))
+                case "footnote_ref":
+                    label = _note_label(t)
+                    if self.in_footnote is not None:
+                        self.ctx.warn(line, f"footnote [^{self.in_footnote}] refers to footnote [^{label}]; "
+                                            "notes inside notes are not supported (kept as text)")
+                        b.text(f"[{label}]")
+                    else:
+                        b.leaf(m.NoteRef(label))
+                case "html_inline":
+                    feeder = HtmlToModel(b, line, inline=True)
+                    feeder.feed(t.content)
+                    feeder.done()
+                case _:
+                    b.text(t.content)
+        close_html_frames(b)
+
+
+def _note_label(t: Token) -> str:
+    meta = t.meta or {}
+    label = meta.get("label")
+    return str(label) if label is not None else f"note-{int(meta.get('id', 0)) + 1}"
+
+
+def _alt_inlines(t: Token) -> tuple[m.Inline, ...]:
+    return (m.Text("".join(c.content for c in (t.children or []) if c.type in ("text", "code_inline"))),)

@@ -1,0 +1,173 @@
+"""What every reader needs around the text itself: decoding untrusted bytes,
+stripping characters no output format can carry, vetting links, resolving
+images inside the source tree, and slugs.
+
+One :class:`SourceContext` per source file carries the file's path, the site
+settings and the diagnostics sink, so every warning is located.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..config import Site
+from ..errors import Diagnostics, SourceError
+from ..model import Asset
+
+# Characters that XML 1.0 (and so DOCX, EPUB, feeds) cannot carry, plus
+# non-characters and lone surrogates.
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+# Explicit bidi embeddings, overrides and isolates: they can disguise text
+# ("Trojan Source"); the renderers set direction from the language instead.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+_IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
+
+
+def slugify(text: str) -> str:
+    """A stable, file-name-safe slug: ASCII letters, digits and hyphens."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return text[:80].strip("-")
+
+
+@dataclass
+class SourceContext:
+    """Per-file state shared by a reader and the helpers it calls."""
+
+    path: Path  # as given (relative paths print nicely)
+    root: Path  # the source tree; nothing outside it is ever read
+    site: Site
+    diagnostics: Diagnostics
+    assets: dict[str, Asset] = field(default_factory=dict)
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
+
+    def site_date_epoch(self) -> datetime | None:
+        epoch = self.site.source_date_epoch
+        return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+    def warn(self, line: int | None, message: str) -> None:
+        self.diagnostics.warn(self.display, line, message)
+
+    def error(self, line: int | None, message: str) -> SourceError:
+        return SourceError(message, self.display, line)
+
+    # ---------------------------------------------------------------- text
+
+    def decode(self, data: bytes) -> str:
+        """Bytes to text: UTF-8 (BOM optional) or UTF-16 with a BOM."""
+        limit = self.site.limits.max_file_bytes
+        if len(data) > limit:
+            raise self.error(None, f"file is {len(data)} bytes, over the limit of {limit} (max_file_bytes)")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            try:
+                text = data.decode("utf-16")
+            except UnicodeDecodeError as e:
+                raise self.error(None, f"not valid UTF-16: {e.reason}") from None
+            self.warn(None, "file is UTF-16; storyexport reads it but prefers UTF-8")
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as e:
+                line = data[: e.start].count(b"\n") + 1
+                raise self.error(line, f"not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8") from None
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def clean(self, text: str, line: int | None = None, what: str = "text") -> str:
+        """Remove characters no output format can carry, with a warning."""
+        if _INVALID.search(text):
+            bad = sorted({f"U+{ord(c):04X}" for c in _INVALID.findall(text)})
+            self.warn(line, f"{what}: removed control or invalid characters {', '.join(bad[:5])}")
+            text = _INVALID.sub("", text)
+        if _BIDI.search(text):
+            self.warn(line, f"{what}: removed bidirectional override characters")
+            text = _BIDI.sub("", text)
+        return text
+
+    # ---------------------------------------------------------------- links
+
+    def link_url(self, url: str, line: int | None) -> str | None:
+        """A safe link target, or None (the link text is then kept alone)."""
+        url = url.strip()
+        if not url:
+            return None
+        if url.startswith("#"):
+            return url
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme in _SAFE_SCHEMES:
+            return url
+        if scheme or url.startswith("//"):
+            self.warn(line, f"link to {url[:80]!r} removed: scheme {scheme or 'network-path'!r} is not allowed")
+            return None
+        if self.site.base_url:
+            return self.site.absolute(url)
+        self.warn(line, f"relative link {url[:80]!r} has no base_url to resolve against; kept as text")
+        return None
+
+    # --------------------------------------------------------------- images
+
+    def image(self, src: str, line: int | None) -> str | None:
+        """Resolve an image reference to an asset key, or None with a warning
+        (the caller then keeps the alt text)."""
+        src = src.strip()
+        parts = urlsplit(src)
+        if parts.scheme or src.startswith("//"):
+            self.warn(line, f"image {src[:80]!r} is not a local file; only images inside the source tree "
+                            "are used (alt text kept)")
+            return None
+        rel = unquote(parts.path)
+        base = self.root if rel.startswith("/") else self.path.parent
+        candidate = (base / rel.lstrip("/")).resolve() if rel else base
+        root = self.root.resolve()
+        if not candidate.is_relative_to(root):
+            self.warn(line, f"image {src[:80]!r} is outside the source tree; not read (alt text kept)")
+            return None
+        if not candidate.is_file():
+            self.warn(line, f"image {src[:80]!r} not found (alt text kept)")
+            return None
+        key = candidate.relative_to(root).as_posix()
+        if key in self.assets:
+            return key
+        asset = self._load_asset(key, candidate, src, line)
+        if asset is None:
+            return None
+        self.assets[key] = asset
+        return key
+
+    def _load_asset(self, key: str, path: Path, src: str, line: int | None) -> Asset | None:
+        from PIL import Image as PILImage
+
+        limits = self.site.limits
+        size = os.stat(path).st_size
+        if size > limits.max_file_bytes:
+            self.warn(line, f"image {src!r} is {size} bytes, over max_file_bytes (alt text kept)")
+            return None
+        data = path.read_bytes()
+        try:
+            import io
+
+            with PILImage.open(io.BytesIO(data)) as im:
+                fmt, (w, h) = im.format, im.size
+                if w * h > limits.max_image_pixels:
+                    self.warn(line, f"image {src!r} is {w}x{h} pixels, over max_image_pixels "
+                                    f"({limits.max_image_pixels}) (alt text kept)")
+                    return None
+                im.verify()
+        except Exception as e:  # Pillow raises many types for bad files
+            self.warn(line, f"image {src!r} is not a readable image ({type(e).__name__}) (alt text kept)")
+            return None
+        if fmt not in _IMAGE_TYPES:
+            self.warn(line, f"image {src!r} is {fmt}; only PNG, JPEG and GIF are supported (alt text kept)")
+            return None
+        return Asset(key, str(path), _IMAGE_TYPES[fmt], w, h, hashlib.sha256(data).hexdigest())

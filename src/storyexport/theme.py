@@ -1,0 +1,298 @@
+"""Themes: one set of design tokens (``styles/<theme>/theme.toml``) for every format.
+
+The tokens are validated against a schema here, once, and handed to writers as
+a typed :class:`Theme`; the PDF and EPUB style sheets are generated from them
+through the theme's Jinja2 templates and the DOCX writer builds its styles
+from the same object. A theme may ``inherit`` another and override a few
+tokens, as Sphinx themes do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .errors import ThemeError
+
+STYLES_DIR = Path(__file__).resolve().parents[2] / "styles"
+"""Themes shipped with storyexport (the repository's ``styles/``)."""
+
+_UNITS_PT = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "px": 0.75}
+_LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(pt|mm|cm|in|px)\s*$")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+_FACE_KEYS = ("regular", "bold", "italic", "bold_italic")
+
+# section -> key -> kind. Anything else in a theme file is an error.
+SCHEMA: dict[str, dict[str, str]] = {
+    "size": {"base": "length", "heading_scale": "scale", "small": "ratio", "line_height": "ratio"},
+    "color": {
+        k: "color"
+        for k in ("text", "muted", "accent", "link", "rule", "summary_background",
+                  "summary_border", "code_background")
+    },
+    "spacing": {k: "length" for k in ("paragraph_after", "heading_before", "heading_after", "list_indent")},
+    "page": {k: "length" for k in ("width", "height", "margin_top", "margin_bottom", "margin_left",
+                                   "margin_right")},
+    "caption": {"italic": "bool", "color": "color_ref"},
+    "quote": {"italic": "bool", "indent": "length", "border": "color_ref"},
+}
+FONT_ROLES = ("body", "heading", "code", "arabic")
+TOP_KEYS = {"name", "description", "inherit", "fonts", *SCHEMA}
+
+
+def length_pt(value: object, where: str) -> float:
+    """Parse a CSS-like length (``10.5pt``, ``20mm``) into points."""
+    m = _LENGTH.match(value) if isinstance(value, str) else None
+    if not m:
+        raise ThemeError(f"{where}: not a length with a unit (pt, mm, cm, in, px): {value!r}")
+    return round(float(m.group(1)) * _UNITS_PT[m.group(2)], 4)
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """A font family and its files, keyed by (bold, italic)."""
+
+    family: str
+    files: tuple[tuple[tuple[bool, bool], Path], ...]
+
+    def file(self, bold: bool = False, italic: bool = False) -> Path:
+        lookup = dict(self.files)
+        return lookup.get((bold, italic)) or lookup.get((bold, False)) or lookup[(False, False)]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Validated design tokens. Lengths are in points, colours ``#rrggbb``."""
+
+    name: str
+    description: str
+    dirs: tuple[Path, ...]  # this theme first, then what it inherits from
+    fonts: Mapping[str, FontFace]
+    system_fonts: tuple[str, ...]
+    base_size: float
+    heading_scale: tuple[float, ...]
+    small: float
+    line_height: float
+    colors: Mapping[str, str]
+    spacing: Mapping[str, float]
+    page: Mapping[str, float]
+    caption_italic: bool
+    caption_color: str
+    quote_italic: bool
+    quote_indent: float
+    quote_border: str
+    tokens: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    def heading_size(self, level: int) -> float:
+        """Font size in points of heading ``level`` (1 = article title)."""
+        return round(self.base_size * self.heading_scale[min(level, 6) - 1], 2)
+
+    def family_stack(self, role: str) -> list[str]:
+        """Font families to try for a role: the role's own face, then the
+        theme's script faces. Never a generic family, so nothing falls back to
+        whatever the machine happens to have."""
+        stack = [self.fonts[role].family]
+        for other in ("arabic",):
+            if self.fonts[other].family not in stack:
+                stack.append(self.fonts[other].family)
+        stack.extend(f for f in self.system_fonts if f not in stack)
+        return stack
+
+    def font_files(self) -> list[tuple[str, bool, bool, Path]]:
+        """Every (family, bold, italic, file) the theme ships, deduplicated."""
+        seen: set[tuple[str, bool, bool]] = set()
+        out = []
+        for face in self.fonts.values():
+            for (bold, italic), path in face.files:
+                if (face.family, bold, italic) not in seen:
+                    seen.add((face.family, bold, italic))
+                    out.append((face.family, bold, italic, path))
+        return out
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Hash of the tokens and every file of the theme (fonts, templates):
+        the build cache re-renders when it changes."""
+        h = hashlib.sha256(repr(sorted(self.tokens.items())).encode())
+        for d in self.dirs:
+            for p in sorted(d.rglob("*")):
+                if p.is_file():
+                    h.update(str(p.relative_to(d)).encode())
+                    h.update(p.read_bytes())
+        return h.hexdigest()[:16]
+
+    def template_dirs(self) -> list[str]:
+        return [str(d / "templates") for d in self.dirs if (d / "templates").is_dir()]
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "fonts":
+            out[k] = _deep_merge(out[k], v)
+        elif k == "fonts" and isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = {**out[k], **v}  # a role is replaced whole: its files belong together
+        else:
+            out[k] = v
+    return out
+
+
+def find_theme(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Path:
+    """A theme directory from a name (looked up in ``search`` then the shipped
+    ``styles/``) or a path to a directory or ``theme.toml``."""
+    p = Path(name_or_path)
+    if p.name == "theme.toml":
+        p = p.parent
+    if p.is_dir() and (p / "theme.toml").is_file():
+        return p.resolve()
+    for base in (*search, STYLES_DIR):
+        cand = base / str(name_or_path)
+        if (cand / "theme.toml").is_file():
+            return cand.resolve()
+    known = sorted(d.name for d in STYLES_DIR.iterdir() if (d / "theme.toml").is_file())
+    raise ThemeError(f"no such theme: {name_or_path!r} (known: {', '.join(known)})", str(name_or_path))
+
+
+def _read_layer(theme_dir: Path) -> dict[str, Any]:
+    path = theme_dir / "theme.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ThemeError(f"invalid TOML: {e}", str(path)) from None
+    for key in data:
+        if key not in TOP_KEYS:
+            raise ThemeError(f"unknown theme key {key!r}", str(path))
+    for section, keys in SCHEMA.items():
+        sub = data.get(section, {})
+        if not isinstance(sub, dict):
+            raise ThemeError(f"[{section}] must be a table", str(path))
+        for key in sub:
+            if key not in keys:
+                raise ThemeError(f"unknown token {section}.{key} (known: {', '.join(keys)})", str(path))
+    # Resolve font files against the theme that names them, so inheriting
+    # themes keep their parent's files.
+    for role, spec in data.get("fonts", {}).items():
+        if role == "system":
+            continue
+        if role not in FONT_ROLES:
+            raise ThemeError(f"unknown font role fonts.{role} (known: {', '.join(FONT_ROLES)})", str(path))
+        for k, v in spec.items():
+            if k == "family":
+                continue
+            if k not in _FACE_KEYS:
+                raise ThemeError(f"unknown font key fonts.{role}.{k}", str(path))
+            f = (theme_dir / str(v)).resolve()
+            if not f.is_file():
+                raise ThemeError(f"fonts.{role}.{k}: font file not found: {v}", str(path))
+            if not f.is_relative_to(theme_dir.resolve()):
+                raise ThemeError(f"fonts.{role}.{k}: font file outside the theme: {v}", str(path))
+            spec[k] = f
+    return data
+
+
+def load_theme(name_or_path: str | Path = "default", search: tuple[Path, ...] = ()) -> Theme:
+    """Load and validate a theme and the themes it inherits from."""
+    chain: list[Path] = []
+    layers: list[dict[str, Any]] = []
+    d: Path | None = find_theme(name_or_path, search)
+    while d is not None:
+        if d in chain:
+            raise ThemeError("theme inherits from itself", str(d / "theme.toml"))
+        chain.append(d)
+        layer = _read_layer(d)
+        layers.append(layer)
+        parent = layer.get("inherit")
+        d = find_theme(parent, (d.parent, *search)) if parent else None
+    merged: dict[str, Any] = {}
+    for layer in reversed(layers):
+        merged = _deep_merge(merged, layer)
+    return _build(merged, tuple(chain))
+
+
+def _build(t: dict[str, Any], chain: tuple[Path, ...]) -> Theme:
+    where = str(chain[0] / "theme.toml")
+
+    def need(section: str, key: str) -> Any:
+        try:
+            return t[section][key]
+        except KeyError:
+            raise ThemeError(f"missing token {section}.{key}", where) from None
+
+    def length(section: str, key: str) -> float:
+        return length_pt(need(section, key), f"{section}.{key}")
+
+    def ratio(section: str, key: str) -> float:
+        v = need(section, key)
+        if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v < 10:
+            raise ThemeError(f"{section}.{key}: expected a number between 0 and 10, got {v!r}", where)
+        return float(v)
+
+    def flag(section: str, key: str) -> bool:
+        v = need(section, key)
+        if not isinstance(v, bool):
+            raise ThemeError(f"{section}.{key}: expected true or false, got {v!r}", where)
+        return v
+
+    colors: dict[str, str] = {}
+    for key in SCHEMA["color"]:
+        v = need("color", key)
+        if not isinstance(v, str) or not _HEX.match(v):
+            raise ThemeError(f"color.{key}: expected a colour like '#1a2b3c', got {v!r}", where)
+        colors[key] = v.lower()
+
+    def color_ref(section: str, key: str) -> str:
+        v = need(section, key)
+        if isinstance(v, str) and v in colors:
+            return colors[v]
+        if isinstance(v, str) and _HEX.match(v):
+            return v.lower()
+        raise ThemeError(f"{section}.{key}: expected a colour token name or '#rrggbb', got {v!r}", where)
+
+    scale = need("size", "heading_scale")
+    if (not isinstance(scale, list) or len(scale) != 6
+            or not all(isinstance(x, int | float) and 0 < x < 10 for x in scale)):
+        raise ThemeError(f"size.heading_scale: expected six numbers, got {scale!r}", where)
+
+    fonts: dict[str, FontFace] = {}
+    for role in FONT_ROLES:
+        spec = t.get("fonts", {}).get(role)
+        if not spec or "family" not in spec or "regular" not in spec:
+            raise ThemeError(f"fonts.{role}: needs a family and a regular font file", where)
+        files = tuple(
+            ((k in ("bold", "bold_italic"), k in ("italic", "bold_italic")), spec[k])
+            for k in _FACE_KEYS if k in spec
+        )
+        fonts[role] = FontFace(str(spec["family"]), files)
+    system = t.get("fonts", {}).get("system", {}).get("cjk", [])
+    if not isinstance(system, list) or not all(isinstance(x, str) for x in system):
+        raise ThemeError("fonts.system.cjk: expected a list of family names", where)
+
+    name = t.get("name", chain[0].name)
+    if not isinstance(name, str):
+        raise ThemeError(f"name: expected a string, got {name!r}", where)
+    return Theme(
+        name=name,
+        description=str(t.get("description", "")),
+        dirs=chain,
+        fonts=fonts,
+        system_fonts=tuple(system),
+        base_size=length("size", "base"),
+        heading_scale=tuple(float(x) for x in scale),
+        small=ratio("size", "small"),
+        line_height=ratio("size", "line_height"),
+        colors=colors,
+        spacing={k: length("spacing", k) for k in SCHEMA["spacing"]},
+        page={k: length("page", k) for k in SCHEMA["page"]},
+        caption_italic=flag("caption", "italic"),
+        caption_color=color_ref("caption", "color"),
+        quote_italic=flag("quote", "italic"),
+        quote_indent=length("quote", "indent"),
+        quote_border=color_ref("quote", "border"),
+        tokens={k: repr(v) for k, v in t.items()},
+    )

@@ -1,0 +1,99 @@
+"""Writers: pure functions from the model (plus theme and site) to bytes.
+
+A writer is a small class that declares what it produces (``name``,
+``extension``, ``media_type``, ``scope``, ``version``) and renders bytes; it
+never opens a source path nor writes a file, so the build engine can cache,
+parallelise and write atomically. Writers are discovered through the
+``storyexport.writers`` entry-point group, the built-in ones included, so a
+third-party package adds a format without touching storyexport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from ..config import Site
+from ..errors import Diagnostics, UsageError
+from ..model import Article, Asset
+from ..theme import Theme
+
+GROUP = "storyexport.writers"
+
+
+@dataclass(frozen=True)
+class OutputInfo:
+    """A file the build has written: feeds use it for enclosures."""
+
+    path: str  # relative to the output folder, with forward slashes
+    media_type: str
+    length: int
+
+
+@dataclass
+class RenderContext:
+    """Everything a writer may use besides the article. Effects come in here
+    (diagnostics, file reads of vetted assets), never from globals."""
+
+    theme: Theme
+    site: Site
+    diagnostics: Diagnostics
+    # slug -> writer name -> output, for writers that link to other outputs
+    outputs: Mapping[str, Mapping[str, OutputInfo]] = field(default_factory=dict)
+
+    def asset_bytes(self, asset: Asset) -> bytes:
+        """Bytes of an image the reader already vetted (inside the source tree)."""
+        return Path(asset.path).read_bytes()
+
+    def warn(self, article: Article | None, message: str) -> None:
+        self.diagnostics.warn(article.source_path if article else "storyexport", None, message)
+
+
+class Writer:
+    """Base class for writers. Subclasses set the class attributes and
+    implement :meth:`render` (per article) or :meth:`render_collection`."""
+
+    name: ClassVar[str]
+    extension: ClassVar[str]
+    media_type: ClassVar[str]
+    scope: ClassVar[Literal["article", "collection"]] = "article"
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = ""
+
+    def __init__(self, theme: Theme, site: Site) -> None:
+        self.theme = theme
+        self.site = site
+
+    def output_name(self, slug: str) -> str:
+        """Where a per-article output goes, relative to the output folder."""
+        return f"{slug}.{self.extension}"
+
+    def render(self, article: Article, ctx: RenderContext) -> bytes:
+        raise NotImplementedError
+
+    def shared_files(self, ctx: RenderContext) -> dict[str, bytes]:
+        """Files shared by all of this writer's outputs (e.g. a style sheet)."""
+        return {}
+
+    def render_collection(self, articles: Sequence[Article], ctx: RenderContext) -> dict[str, bytes]:
+        """For ``scope = "collection"``: relative path -> bytes."""
+        raise NotImplementedError
+
+
+def available() -> dict[str, object]:
+    """Installed writers by name, not yet imported (entry points load lazily)."""
+    eps = entry_points(group=GROUP)
+    return {ep.name: ep for ep in sorted(eps, key=lambda e: e.name)}
+
+
+def load(name: str) -> type[Writer]:
+    eps = available()
+    if name not in eps:
+        raise UsageError(f"unknown format {name!r} (known: {', '.join(eps) or 'none'})")
+    cls = eps[name].load()  # type: ignore[attr-defined]
+    if not (isinstance(cls, type) and issubclass(cls, Writer)):
+        raise UsageError(f"writer {name!r} does not provide a storyexport.writers.Writer subclass")
+    return cls

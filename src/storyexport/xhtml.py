@@ -1,0 +1,242 @@
+"""The shared HTML renderer: article model to semantic, well-formed XHTML.
+
+The HTML, PDF and EPUB writers all go through here (composition, not
+inheritance); they differ only in :class:`HtmlOptions`: where images and
+fonts are found, how footnotes are laid out, and which style sheet applies.
+Everything is escaped here, once: no raw HTML from a source can reach this
+point because the readers never put any in the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import __version__
+from . import model as m
+from .config import Site
+from .theme import Theme
+
+FootnoteMode = Literal["endnotes", "float", "epub"]
+Medium = Literal["screen", "print", "ereader"]
+
+
+@dataclass(frozen=True)
+class HtmlOptions:
+    """What differs between the formats built on this renderer."""
+
+    image_url: Callable[[m.Asset], str]
+    footnotes: FootnoteMode = "endnotes"
+    css_href: tuple[str, ...] = ()
+    css_inline: str = ""
+    xhtml: bool = True  # EPUB needs XML; browsers and WeasyPrint accept it too
+    extra_head: tuple[tuple[str, str], ...] = field(default=())  # (meta name, content)
+
+
+def format_date(d: datetime, lang: str = "en") -> str:
+    """A reader-facing date, independent of the machine's locale."""
+    months = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+    if lang.split("-")[0] in ("ja", "zh", "ko"):
+        return f"{d.year}年{d.month}月{d.day}日" if not lang.startswith("ko") else f"{d.year}. {d.month}. {d.day}."
+    return f"{d.day} {months[d.month - 1]} {d.year}"
+
+
+class Renderer:
+    """Model to XHTML for one article."""
+
+    def __init__(self, article: m.Article, opts: HtmlOptions) -> None:
+        self.a = article
+        self.opts = opts
+        self.note_numbers = {f.label: i for i, f in enumerate(article.footnotes, 1)}
+        self.seen_refs: dict[str, int] = {}
+
+    # ------------------------------------------------------------- inlines
+
+    def inlines(self, nodes: tuple[m.Inline, ...]) -> str:
+        return "".join(self.inline(n) for n in nodes)
+
+    def inline(self, n: m.Inline) -> str:
+        match n:
+            case m.Text(t):
+                return str(escape(t))
+            case m.Emph(c):
+                return f"<em>{self.inlines(c)}</em>"
+            case m.Strong(c):
+                return f"<strong>{self.inlines(c)}</strong>"
+            case m.Strike(c):
+                return f"<del>{self.inlines(c)}</del>"
+            case m.Superscript(c):
+                return f"<sup>{self.inlines(c)}</sup>"
+            case m.Subscript(c):
+                return f"<sub>{self.inlines(c)}</sub>"
+            case m.Code(t):
+                return f"<code>{escape(t)}</code>"
+            case m.Link(c, url, title):
+                t = f' title="{escape(title)}"' if title else ""
+                return f'<a href="{escape(url)}"{t}>{self.inlines(c)}</a>'
+            case m.Image(alt, src, title):
+                return self.image(alt, src, title, "inline")
+            case m.LineBreak():
+                return "<br/>"
+            case m.NoteRef(label):
+                return self.noteref(label)
+        raise TypeError(f"not an inline: {n!r}")  # pragma: no cover
+
+    def image(self, alt: str, src: str, title: str, cls: str) -> str:
+        asset = self.a.asset(src)
+        if asset is None:  # the reader guarantees assets; be safe anyway
+            return str(escape(alt))
+        t = f' title="{escape(title)}"' if title else ""
+        return (f'<img class="{cls}" src="{escape(self.opts.image_url(asset))}" alt="{escape(alt)}"'
+                f' width="{asset.width}" height="{asset.height}"{t}/>')
+
+    def noteref(self, label: str) -> str:
+        n = self.note_numbers.get(label)
+        if n is None:
+            return ""
+        self.seen_refs[label] = self.seen_refs.get(label, 0) + 1
+        first = self.seen_refs[label] == 1
+        ref_id = f"fnref{n}" if first else f"fnref{n}-{self.seen_refs[label]}"
+        if self.opts.footnotes == "float" and first:
+            note = self.a.footnote(label)
+            assert note is not None
+            body = " ".join(self.inlines(b.children) if isinstance(b, m.Para) else self.block(b)
+                            for b in note.blocks)
+            return f'<span class="footnote" id="fn{n}">{body}</span>'
+        if self.opts.footnotes == "float":
+            return f'<a class="footnote-ref" href="#fn{n}"><sup>{n}</sup></a>'
+        epub = ' epub:type="noteref" role="doc-noteref"' if self.opts.footnotes == "epub" else ""
+        return f'<a class="footnote-ref" id="{ref_id}" href="#fn{n}"{epub}><sup>{n}</sup></a>'
+
+    # -------------------------------------------------------------- blocks
+
+    def blocks(self, blocks: tuple[m.Block, ...]) -> str:
+        return "\n".join(self.block(b) for b in blocks)
+
+    def block(self, b: m.Block) -> str:
+        match b:
+            case m.Para(c):
+                return f"<p>{self.inlines(c)}</p>"
+            case m.Heading(level, c, hid):
+                i = f' id="{escape(hid)}"' if hid else ""
+                return f"<h{level}{i}>{self.inlines(c)}</h{level}>"
+            case m.BulletList(items):
+                return "<ul>\n" + "\n".join(self.item(i) for i in items) + "\n</ul>"
+            case m.OrderedList(items, start):
+                s = f' start="{start}"' if start != 1 else ""
+                return f"<ol{s}>\n" + "\n".join(self.item(i) for i in items) + "\n</ol>"
+            case m.BlockQuote(bs):
+                return f"<blockquote>\n{self.blocks(bs)}\n</blockquote>"
+            case m.Figure(img, caption):
+                cap = f"<figcaption>{self.inlines(caption)}</figcaption>" if caption else ""
+                return f"<figure>{self.image(img.alt, img.src, img.title, 'figure')}{cap}</figure>"
+            case m.Table():
+                return self.table(b)
+            case m.CodeBlock(text, lang):
+                cls = f' class="language-{escape(lang)}"' if lang else ""
+                return f"<pre><code{cls}>{escape(text)}</code></pre>"
+            case m.ThematicBreak():
+                return "<hr/>"
+        raise TypeError(f"not a block: {b!r}")  # pragma: no cover
+
+    def item(self, item: m.ListItem) -> str:
+        # tight items: a lone paragraph renders without <p>, as Markdown does
+        if len(item.blocks) == 1 and isinstance(item.blocks[0], m.Para):
+            return f"<li>{self.inlines(item.blocks[0].children)}</li>"
+        return f"<li>{self.blocks(item.blocks)}</li>"
+
+    def table(self, t: m.Table) -> str:
+        def cell(tag: str, c: m.TableCell, i: int) -> str:
+            al = t.align[i] if i < len(t.align) else ""
+            style = f' style="text-align: {al}"' if al else ""
+            scope = ' scope="col"' if tag == "th" else ""
+            return f"<{tag}{scope}{style}>{self.inlines(c.children)}</{tag}>"
+
+        out = ["<table>"]
+        if t.caption:
+            out.append(f"<caption>{self.inlines(t.caption)}</caption>")
+        if t.header:
+            out.append("<thead><tr>" + "".join(cell("th", c, i) for i, c in enumerate(t.header))
+                       + "</tr></thead>")
+        out.append("<tbody>")
+        for row in t.rows:
+            out.append("<tr>" + "".join(cell("td", c, i) for i, c in enumerate(row)) + "</tr>")
+        out.append("</tbody></table>")
+        return "\n".join(out)
+
+    def endnotes(self) -> str:
+        """Footnotes collected at the end, each with a back-link (web and EPUB)."""
+        if not self.a.footnotes or self.opts.footnotes == "float":
+            return ""
+        epub = self.opts.footnotes == "epub"
+        out = []
+        for label, n in self.note_numbers.items():
+            note = self.a.footnote(label)
+            assert note is not None
+            body = self.blocks(note.blocks)
+            back = (f' <a class="footnote-back" href="#fnref{n}" role="doc-backlink"'
+                    f' aria-label="Back to reference {n}">↩</a>')
+            body = body[:-4] + back + "</p>" if body.endswith("</p>") else body + back
+            if epub:
+                out.append(f'<aside class="footnote" id="fn{n}" epub:type="footnote" role="doc-footnote">'
+                           f'<span class="footnote-number">{n}.</span> {body}</aside>')
+            else:
+                out.append(f'<li id="fn{n}">{body}</li>')
+        if epub:
+            return '<section class="footnotes" role="doc-endnotes">\n' + "\n".join(out) + "\n</section>"
+        return ('<section class="footnotes" role="doc-endnotes">\n<hr/>\n<ol>\n' + "\n".join(out)
+                + "\n</ol>\n</section>")
+
+
+_ENVS: dict[tuple[str, ...], jinja2.Environment] = {}
+
+
+def environment(theme: Theme) -> jinja2.Environment:
+    """Jinja2 environment over the theme's templates (inherited ones last)."""
+    key = tuple(theme.template_dirs())
+    env = _ENVS.get(key)
+    if env is None:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(list(key)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        env.filters["date"] = format_date
+        _ENVS[key] = env
+    return env
+
+
+def render_css(theme: Theme, medium: Medium, font_url: Callable[[str], str]) -> str:
+    """The theme's style sheet for one medium, generated from its tokens."""
+    fonts = [
+        {"family": fam, "bold": bold, "italic": italic, "url": font_url(str(path))}
+        for fam, bold, italic, path in theme.font_files()
+    ]
+    tmpl = environment(theme).get_template(f"{medium}.css.j2")
+    return tmpl.render(theme=theme, fonts=fonts, t=theme, medium=medium, autoescape=False)
+
+
+def render_article(article: m.Article, theme: Theme, site: Site, opts: HtmlOptions) -> str:
+    """A complete XHTML document for one article."""
+    r = Renderer(article, opts)
+    meta = article.meta
+    summary = [Markup(r.inlines(item)) for item in meta.summary]
+    body = Markup(r.blocks(article.blocks))
+    notes = Markup(r.endnotes())
+    tmpl = environment(theme).get_template("article.html.j2")
+    return tmpl.render(
+        a=article, meta=meta, site=site, theme=theme, opts=opts,
+        summary=summary, body=body, footnotes=notes,
+        css_inline=Markup(opts.css_inline.replace("</", "<\\/")),
+        direction=meta.direction, generator=f"storyexport {__version__}",
+        cover=Markup(r.image(meta.title, meta.cover, "", "cover")) if meta.cover else "",
+    )
