@@ -27,7 +27,7 @@ export: $(STAMP) ## export source/ to dist/ in every format
 	$(BIN)/storyexport
 
 test: $(STAMP) ## run the test suite (reads every output back with independent tools)
-	$(BIN)/python -m pytest -n $(JOBS) tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check src tests bench

@@ -240,3 +240,10 @@ def render_article(article: m.Article, theme: Theme, site: Site, opts: HtmlOptio
         direction=meta.direction, generator=f"storyexport {__version__}",
         cover=Markup(r.image(meta.title, meta.cover, "", "cover")) if meta.cover else "",
     )
+
+
+def render_fragment(article: m.Article, opts: HtmlOptions) -> str:
+    """The article body and its footnotes as an HTML fragment (for feed
+    content): no page, no masthead, no style."""
+    r = Renderer(article, opts)
+    return r.blocks(article.blocks) + ("\n" + r.endnotes() if article.footnotes else "")
