@@ -54,14 +54,11 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
     while i < len(chunks):
         start, chunk = chunks[i]
         i += 1
-        if len(chunk) == 1 and GLANCE.match(chunk[0]) and not summary:
-            # bullets follow, in this chunk or the next
-            if i < len(chunks) and all(_BULLET.match(x) for x in chunks[i][1]):
-                bstart, bullets = chunks[i]
-                i += 1
-                summary = [(m.Text(ctx.clean(_BULLET.match(x).group(1).strip(), bstart + k)),)  # type: ignore[union-attr]
-                           for k, x in enumerate(bullets)]
-                continue
+        if (len(chunk) == 1 and GLANCE.match(chunk[0]) and not summary and i < len(chunks)
+                and _is_bullets(chunks[i][1])):
+            summary = _bullets(ctx, *chunks[i])
+            i += 1
+            continue
         if len(chunk) == 1 and (dm := _DATELINE.match(chunk[0])):
             when = parse_date(dm.group(2))
             if when is None:
@@ -71,10 +68,8 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
             else:
                 updated = when
             continue
-        if all(_BULLET.match(x) for x in chunk):
-            items = tuple(m.ListItem((m.Para((m.Text(ctx.clean(_BULLET.match(x).group(1).strip(), start + k)),)),))  # type: ignore[union-attr]
-                          for k, x in enumerate(chunk))
-            blocks.append(m.BulletList(items))
+        if _is_bullets(chunk):
+            blocks.append(m.BulletList(tuple(m.ListItem((m.Para(b),)) for b in _bullets(ctx, start, chunk))))
             continue
         para = " ".join(x.strip() for x in chunk)
         blocks.append(m.Para((m.Text(ctx.clean(para, start)),)))
@@ -89,6 +84,19 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
         summary_items=tuple(summary),
     )
     return m.Article(meta, tuple(blocks), (), tuple(ctx.assets.values()), str(path)), draft
+
+
+def _is_bullets(chunk: list[str]) -> bool:
+    return all(_BULLET.match(x) for x in chunk)
+
+
+def _bullets(ctx: SourceContext, start: int, chunk: list[str]) -> list[tuple[m.Inline, ...]]:
+    out = []
+    for k, line in enumerate(chunk):
+        match = _BULLET.match(line)
+        assert match is not None
+        out.append((m.Text(ctx.clean(match.group(1).strip(), start + k)),))
+    return out
 
 
 def _chunks(text: str) -> list[tuple[int, list[str]]]:

@@ -80,7 +80,8 @@ class SourceContext:
                 text = data.decode("utf-8-sig")
             except UnicodeDecodeError as e:
                 line = data[: e.start].count(b"\n") + 1
-                raise self.error(line, f"not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8") from None
+                msg = f"not valid UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8"
+                raise self.error(line, msg) from None
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def clean(self, text: str, line: int | None = None, what: str = "text") -> str:
@@ -164,6 +165,9 @@ class SourceContext:
                                     f"({limits.max_image_pixels}) (alt text kept)")
                     return None
                 im.verify()
+        except PILImage.DecompressionBombError:
+            self.warn(line, f"image {src!r} is over max_image_pixels ({limits.max_image_pixels}) (alt text kept)")
+            return None
         except Exception as e:  # Pillow raises many types for bad files
             self.warn(line, f"image {src!r} is not a readable image ({type(e).__name__}) (alt text kept)")
             return None
