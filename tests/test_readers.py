@@ -179,6 +179,7 @@ def test_xxe_doctype_in_html_is_inert(tree: Path) -> None:
     md = '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<p>&xxe; text</p>\n'
     a, d = read(tree, FM + md)
     assert "root:" not in m.plain_text(a)
+    assert "removed a <!DOCTYPE>" in messages(d) or "markup declaration" in messages(d)
     assert "text" in m.plain_text(a)
 
 
@@ -356,7 +357,7 @@ def test_plain_text_is_verbatim(tree: Path) -> None:
 
 
 def test_plain_text_bad_dateline(tree: Path) -> None:
-    with pytest.raises(SourceError, match="b.txt:3: published: not a date"):
+    with pytest.raises(SourceError, match=r"b\.txt:3: published: not a date"):
         read(tree, "Title: T\n\nPublished on Someday\n", name="b.txt")
 
 

@@ -159,6 +159,28 @@ def find_theme(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Path:
     raise ThemeError(f"no such theme: {name_or_path!r} (known: {', '.join(known)})", str(name_or_path))
 
 
+def _check_token(kind: str, value: object) -> str:
+    """Why a token value is wrong for its kind, or "" if it is fine."""
+    if kind == "length":
+        ok = isinstance(value, str) and _LENGTH.match(value) is not None
+        return "" if ok else "not a length with a unit (pt, mm, cm, in, px)"
+    if kind == "color":
+        return "" if isinstance(value, str) and _HEX.match(value) else "expected a colour like '#1a2b3c'"
+    if kind == "color_ref":
+        ok = isinstance(value, str) and (value in SCHEMA["color"] or _HEX.match(value) is not None)
+        return "" if ok else "expected a colour token name or '#rrggbb'"
+    if kind == "ratio":
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 10
+        return "" if ok else "expected a number between 0 and 10"
+    if kind == "bool":
+        return "" if isinstance(value, bool) else "expected true or false"
+    if kind == "scale":
+        ok = (isinstance(value, list) and len(value) == 6
+              and all(isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < 10 for x in value))
+        return "" if ok else "expected six numbers between 0 and 10"
+    raise AssertionError(kind)  # pragma: no cover
+
+
 def _read_layer(theme_dir: Path) -> dict[str, Any]:
     path = theme_dir / "theme.toml"
     try:
@@ -172,9 +194,12 @@ def _read_layer(theme_dir: Path) -> dict[str, Any]:
         sub = data.get(section, {})
         if not isinstance(sub, dict):
             raise ThemeError(f"[{section}] must be a table", str(path))
-        for key in sub:
+        for key, value in sub.items():
             if key not in keys:
                 raise ThemeError(f"unknown token {section}.{key} (known: {', '.join(keys)})", str(path))
+            problem = _check_token(keys[key], value)
+            if problem:
+                raise ThemeError(f"{section}.{key}: {problem}, got {value!r}", str(path))
     # Resolve font files against the theme that names them, so inheriting
     # themes keep their parent's files.
     for role, spec in data.get("fonts", {}).items():
@@ -224,40 +249,23 @@ def _build(t: dict[str, Any], chain: tuple[Path, ...]) -> Theme:
         except KeyError:
             raise ThemeError(f"missing token {section}.{key}", where) from None
 
+    # Values were type-checked per file in _read_layer; here they are only converted.
     def length(section: str, key: str) -> float:
         return length_pt(need(section, key), f"{section}.{key}")
 
     def ratio(section: str, key: str) -> float:
-        v = need(section, key)
-        if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v < 10:
-            raise ThemeError(f"{section}.{key}: expected a number between 0 and 10, got {v!r}", where)
-        return float(v)
+        return float(need(section, key))
 
     def flag(section: str, key: str) -> bool:
-        v = need(section, key)
-        if not isinstance(v, bool):
-            raise ThemeError(f"{section}.{key}: expected true or false, got {v!r}", where)
-        return v
+        return bool(need(section, key))
 
-    colors: dict[str, str] = {}
-    for key in SCHEMA["color"]:
-        v = need("color", key)
-        if not isinstance(v, str) or not _HEX.match(v):
-            raise ThemeError(f"color.{key}: expected a colour like '#1a2b3c', got {v!r}", where)
-        colors[key] = v.lower()
+    colors = {key: str(need("color", key)).lower() for key in SCHEMA["color"]}
 
     def color_ref(section: str, key: str) -> str:
-        v = need(section, key)
-        if isinstance(v, str) and v in colors:
-            return colors[v]
-        if isinstance(v, str) and _HEX.match(v):
-            return v.lower()
-        raise ThemeError(f"{section}.{key}: expected a colour token name or '#rrggbb', got {v!r}", where)
+        v = str(need(section, key))
+        return colors.get(v, v.lower())
 
     scale = need("size", "heading_scale")
-    if (not isinstance(scale, list) or len(scale) != 6
-            or not all(isinstance(x, int | float) and 0 < x < 10 for x in scale)):
-        raise ThemeError(f"size.heading_scale: expected six numbers, got {scale!r}", where)
 
     fonts: dict[str, FontFace] = {}
     for role in FONT_ROLES:

@@ -1,0 +1,137 @@
+"""The build engine and CLI as a user meets them: located errors, exit codes,
+other articles still exported, incremental rebuilds, safe and atomic writes."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED, run_cli
+
+GOOD = "---\ntitle: Good\ndate: 2024-01-02\n---\nGood body.\n"
+
+
+def project(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    src = tmp_path / "source"
+    src.mkdir()
+    for name, text in files.items():
+        p = src / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return tmp_path
+
+
+def export(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("--format", "html", "--jobs", "1", *args, cwd=root)
+
+
+def outputs(root: Path) -> set[str]:
+    return {p.name for p in (root / "dist").glob("*.html")}
+
+
+def test_bad_article_is_one_located_error_and_others_export(tmp_path: Path) -> None:
+    root = project(tmp_path, {"good.md": GOOD, "x.md": "---\ntitle: X\ndate: yesterday\n---\nBody\n"})
+    r = export(root)
+    assert r.returncode == 1
+    errors = [line for line in r.stderr.splitlines() if "x.md" in line]
+    assert errors == ["source/x.md:3: date: not a date: 'yesterday'"]
+    assert "Traceback" not in r.stderr
+    assert outputs(root) == {"good.html"}
+    assert not list((root / "dist").rglob("*.tmp"))
+
+
+def test_duplicate_slugs_are_errors_for_both(tmp_path: Path) -> None:
+    root = project(tmp_path, {"a.md": GOOD.replace("title: Good", "title: A\nslug: same"),
+                              "b.md": GOOD.replace("title: Good", "title: B\nslug: same"), "c.md": GOOD})
+    r = export(root)
+    assert r.returncode == 1
+    assert "source/a.md: slug 'same' is also used by b.md" in r.stderr
+    assert "source/b.md: slug 'same' is also used by a.md" in r.stderr
+    assert outputs(root) == {"c.html"}
+
+
+def test_slug_cannot_escape_the_output_folder(tmp_path: Path) -> None:
+    root = project(tmp_path, {"a.md": GOOD.replace("title: Good", "title: A\nslug: ../../../etc/evil")})
+    r = export(root)
+    assert r.returncode == 0, r.stderr
+    assert outputs(root) == {"etc-evil.html"}
+    assert "not file-name safe" in r.stderr
+
+
+def test_symlink_outside_source_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text(GOOD.replace("Good body", "TOP SECRET"))
+    root = project(tmp_path, {"ok.md": GOOD.replace("title: Good", "title: Ok")})
+    (root / "source" / "link.md").symlink_to(secret)
+    r = export(root)
+    assert r.returncode == 1
+    assert "source/link.md: source is a link to a file outside the source tree" in r.stderr
+    assert "TOP SECRET" not in "".join(p.read_text() for p in (root / "dist").glob("*.html"))
+
+
+def test_incremental_rebuilds(tmp_path: Path) -> None:
+    root = project(tmp_path, {"a.md": GOOD.replace("Good", "A"), "b.md": GOOD.replace("Good", "B")})
+    first = export(root, "-v")
+    assert first.returncode == 0
+    assert "wrote dist/a.html" in first.stdout and "wrote dist/b.html" in first.stdout
+    second = export(root, "-v")
+    assert "wrote dist/a.html" not in second.stdout and "unchanged a.md" in second.stdout
+    (root / "source" / "a.md").write_text(GOOD.replace("Good", "A2"))
+    third = export(root, "-v")
+    assert "wrote dist/a.html" in third.stdout and "unchanged b.md" in third.stdout
+    assert "A2 body." in (root / "dist" / "a.html").read_text()
+    (root / "source" / "b.md").unlink()
+    fourth = export(root, "-v")
+    assert "removed dist/b.html" in fourth.stdout and outputs(root) == {"a.html"}
+    forced = export(root, "-v", "--force")
+    assert "wrote dist/a.html" in forced.stdout
+
+
+def test_strict_turns_warnings_into_errors(tmp_path: Path) -> None:
+    root = project(tmp_path, {"a.md": GOOD.replace("title: Good", "title: Good\nlayout: post")})
+    assert export(root).returncode == 0
+    r = export(root, "--strict", "--force")
+    assert r.returncode == 1 and "unknown front-matter key 'layout'" in r.stderr
+
+
+def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    for args in (["--no-such-flag"], ["missing-dir/"], ["--theme", "nope"]):
+        r = run_cli(*args, cwd=tmp_path)
+        assert r.returncode in (1, 2) and "Traceback" not in r.stderr, (args, r.stderr)
+    assert run_cli("--no-such-flag", cwd=tmp_path).returncode == 2
+    assert run_cli("missing-dir/", cwd=tmp_path).returncode == 2
+
+
+def test_second_export_waits_for_the_lock(tmp_path: Path) -> None:
+    root = project(tmp_path, {"a.md": GOOD})
+    (root / "dist").mkdir()
+    with open(root / "dist" / ".storyexport.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        exe = str(Path(sys.executable).with_name("storyexport"))
+        proc = subprocess.Popen([exe, "--format", "html"], cwd=root, stderr=subprocess.PIPE, text=True)
+        time.sleep(2)
+        assert proc.poll() is None  # still waiting
+        assert not (root / "dist" / "a.html").exists()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert "waiting for another export" in err
+    assert (root / "dist" / "a.html").exists()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["formats"], ["--format", "html", "--out", "{out}"]])
+def test_startup_does_not_import_weasyprint(tmp_path: Path, argv: list[str]) -> None:
+    argv = [a.replace("{out}", str(tmp_path / "d")) for a in argv]
+    code = ("import sys\nfrom storyexport.cli import main\n"
+            f"rc = main({argv!r} + ['{SEED}'])\n" if "--out" in " ".join(argv) else
+            f"import sys\nfrom storyexport.cli import main\nrc = main({argv!r})\n")
+    code += "print('weasyprint' in sys.modules, 'docx' in sys.modules)\n"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+    assert r.stdout.strip().splitlines()[-1] == "False False", r.stdout + r.stderr
