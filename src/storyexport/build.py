@@ -267,79 +267,65 @@ class Builder:
         manifest = self._load_manifest() if not self.force else {"format": 1, "sources": {}, "collections": {}}
         jobs, skipped = self._plan(sources, manifest)
         res.skipped.extend(skipped)
-        done = self._execute(jobs)
-
-        new_sources: dict[str, Any] = {}
-        articles: dict[str, Article] = {}
-        by_rel = {self._rel(d.path): d for d in done}
-        for path in sources:
-            rel = self._rel(path)
-            d = by_rel.get(rel)
-            old = manifest["sources"].get(rel)
-            if d is None:  # skipped: unchanged since the last build
-                new_sources[rel] = old
-                continue
-            self.diagnostics.extend([x for x in d.diagnostics if x.kind != "error"])
-            errs = [x for x in d.diagnostics if x.kind == "error"]
-            if d.article is None:
-                res.errors.extend(errs)
-                self.diagnostics.extend(errs)
-                if not d.draft:
-                    new_sources[rel] = {"error": True, "outputs": (old or {}).get("outputs", {})}
-                continue
-            articles[rel] = d.article
-            new_sources[rel] = {
-                "hash": self._source_key(path, {a.path: a.sha256 for a in d.article.assets}),
-                "assets": {a.path: a.sha256 for a in d.article.assets},
-                "slug": d.article.meta.slug,
-                "published": d.article.meta.published.isoformat(),
-                "outputs": dict((old or {}).get("outputs", {})),
-            }
-            if errs:
-                res.errors.extend(errs)
-                self.diagnostics.extend(errs)
-
+        new_sources: dict[str, Any] = {rel: manifest["sources"][rel] for rel in skipped}
+        # Results are written as they arrive and then dropped, so memory does
+        # not grow with the number of articles.
+        for d in self._execute(jobs):
+            self._absorb(d, manifest["sources"].get(self._rel(d.path)), new_sources, res)
         self._check_slugs(new_sources, res)
-        for rel, d in by_rel.items():
-            entry = new_sources.get(rel)
-            if not entry or entry.get("error") or d.article is None:
-                continue
-            for name, data in d.outputs.items():
-                w = self.writers[name]
-                relout = w.output_name(d.article.meta.slug)
-                atomic_write(safe_target(self.out, relout), data)
-                entry["outputs"][name] = {"path": relout, "key": self._env_key(name),
-                                          "length": len(data), "media_type": w.media_type}
-                res.written.append(relout)
         res.articles = sum(1 for e in new_sources.values() if e and not e.get("error"))
-
         self._remove_stale(manifest, new_sources, res)
         self._shared_files(res)
-        self._collections(sources, articles, new_sources, manifest, res, bool(done))
+        self._collections(sources, new_sources, manifest, res, bool(jobs))
         manifest = {"format": 1, "sources": {k: v for k, v in new_sources.items() if v},
                     "collections": manifest.get("collections", {})}
         atomic_write(self.out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
 
-    def _execute(self, jobs: list[_Job]) -> list[_Done]:
+    def _absorb(self, d: _Done, old: dict[str, Any] | None, entries: dict[str, Any], res: BuildResult) -> None:
+        """Record one finished source and write its outputs."""
+        rel = self._rel(d.path)
+        errs = [x for x in d.diagnostics if x.kind == "error"]
+        self.diagnostics.extend([x for x in d.diagnostics if x.kind != "error"])
+        res.errors.extend(errs)
+        self.diagnostics.extend(errs)
+        if d.article is None:
+            if not d.draft:
+                entries[rel] = {"error": True, "outputs": (old or {}).get("outputs", {})}
+            return
+        assets = {a.path: a.sha256 for a in d.article.assets}
+        entry = entries[rel] = {
+            "hash": self._source_key(d.path, assets),
+            "assets": assets,
+            "slug": d.article.meta.slug,
+            "published": d.article.meta.published.isoformat(),
+            "outputs": dict((old or {}).get("outputs", {})),
+        }
+        for name, data in d.outputs.items():
+            w = self.writers[name]
+            relout = w.output_name(d.article.meta.slug)
+            atomic_write(safe_target(self.out, relout), data)
+            entry["outputs"][name] = {"path": relout, "key": self._env_key(name),
+                                      "length": len(data), "media_type": w.media_type}
+            res.written.append(relout)
+
+    def _execute(self, jobs: list[_Job]) -> Iterator[_Done]:
         if not jobs:
-            return []
+            return
         total = len(jobs)
-        results: list[_Done] = []
         if self.jobs <= 1 or total == 1:
-            _init_worker(self.theme, self.site, self.article_writers)
+            _init_worker(self.theme, self.site, ())
             _W["writers"] = {n: self.writers[n] for n in self.article_writers}
             for i, job in enumerate(jobs, 1):
-                results.append(_run_job(job))
+                yield _run_job(job)
                 if self.progress:
                     self.progress(i, total, self._rel(job.path))
-            return results
+            return
         with ProcessPoolExecutor(max_workers=min(self.jobs, total), initializer=_init_worker,
                                  initargs=(self.theme, self.site, self.article_writers)) as pool:
             for i, d in enumerate(pool.map(_run_job, jobs, chunksize=1), 1):
-                results.append(d)
+                yield d
                 if self.progress:
                     self.progress(i, total, self._rel(d.path))
-        return results
 
     def _check_slugs(self, entries: dict[str, Any], res: BuildResult) -> None:
         """Two sources with one slug would overwrite each other: both are errors."""
@@ -365,12 +351,13 @@ class Builder:
         or now failing sources), so ``dist/`` always mirrors ``source/``."""
         keep = {o["path"] for e in new.values() if e and not e.get("error")
                 for o in e.get("outputs", {}).values()}
-        for e in old["sources"].values():
+        for e in [*old["sources"].values(), *(e for e in new.values() if e and e.get("error"))]:
             for o in (e or {}).get("outputs", {}).values():
                 target = safe_target(self.out, o["path"])
                 if o["path"] not in keep and target.is_file():
                     target.unlink()
-                    res.removed.append(o["path"])
+                    if o["path"] not in res.written:
+                        res.removed.append(o["path"])
         for e in new.values():
             if e and e.get("error"):
                 e["outputs"] = {}
@@ -384,40 +371,29 @@ class Builder:
                     atomic_write(target, data)
                     res.written.append(rel)
 
-    def _collections(self, sources: Sequence[Path], parsed: dict[str, Article], entries: dict[str, Any],
-                     manifest: dict[str, Any], res: BuildResult, changed: bool) -> None:
+    def _collections(self, sources: Sequence[Path], entries: dict[str, Any], manifest: dict[str, Any],
+                     res: BuildResult, changed: bool) -> None:
+        """Render feeds and other collection outputs when any input changed."""
         if not self.collection_writers:
             return
+        good = [p for p in sources if (e := entries.get(self._rel(p))) and not e.get("error")]
+        corpus = hashlib.sha256("".join(f"{self._rel(p)}={entries[self._rel(p)]['hash']};"
+                                        for p in good).encode()).hexdigest()[:16]
         colls = manifest.setdefault("collections", {})
-        fresh = (not changed and not res.removed and not self.force
-                 and all(colls.get(n, {}).get("key") == self._env_key(n)
-                         and all((self.out / p).is_file() for p in colls.get(n, {}).get("files", []))
-                         for n in self.collection_writers)
-                 and set(colls.get("_sources", [])) == {r for r, e in entries.items() if e and not e.get("error")})
-        if fresh:
-            res.skipped.extend(self.collection_writers)
-            return
-        articles: list[Article] = []
-        for path in sources:
-            rel = self._rel(path)
-            e = entries.get(rel)
-            if not e or e.get("error"):
-                continue
-            a = parsed.get(rel)
-            if a is None:
-                try:
-                    a = read_source(path, self.root, self.site, Diagnostics())
-                except StoryExportError:
-                    a = None
-            if a is not None:
-                articles.append(a)
         outputs = {
             e["slug"]: {n: OutputInfo(o["path"], o["media_type"], o["length"])
                         for n, o in e.get("outputs", {}).items()}
             for e in entries.values() if e and not e.get("error")
         }
         ctx = RenderContext(self.theme, self.site, self.diagnostics, outputs)
+        articles = LazyArticles(good, self.root, self.site)
         for name in self.collection_writers:
+            key = f"{self._env_key(name)}-{corpus}"
+            prev = colls.get(name, {})
+            if (not self.force and prev.get("key") == key
+                    and all((self.out / f).is_file() for f in prev.get("files", []))):
+                res.skipped.append(name)
+                continue
             try:
                 files = self.writers[name].render_collection(articles, ctx)
             except StoryExportError as e:
@@ -426,15 +402,40 @@ class Builder:
                 res.errors.append(d)
                 self.diagnostics.add(d)
                 continue
-            old_files = set(colls.get(name, {}).get("files", []))
             for rel, data in files.items():
-                target = safe_target(self.out, rel)
-                atomic_write(target, data)
+                atomic_write(safe_target(self.out, rel), data)
                 res.written.append(rel)
-            for rel in old_files - set(files):
+            for rel in set(prev.get("files", [])) - set(files):
                 target = safe_target(self.out, rel)
                 if target.is_file():
                     target.unlink()
                     res.removed.append(rel)
-            colls[name] = {"key": self._env_key(name), "files": sorted(files)}
-        colls["_sources"] = sorted(r for r, e in entries.items() if e and not e.get("error"))
+            colls[name] = {"key": key, "files": sorted(files)}
+
+
+class LazyArticles(Sequence[Article]):
+    """The corpus for collection writers, parsed on demand with a bounded
+    cache, so feeds over a large archive do not hold every article at once."""
+
+    def __init__(self, paths: Sequence[Path], root: Path, site: Site, cache: int = 256) -> None:
+        self.paths = list(paths)
+        self.root, self.site = root, site
+        self._cache: dict[int, Article] = {}
+        self._limit = cache
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> Article:  # type: ignore[override]
+        if isinstance(i, slice):
+            raise TypeError("LazyArticles does not support slices; iterate instead")
+        if i < 0:
+            i += len(self.paths)
+        a = self._cache.get(i)
+        if a is None:
+            a = read_source(self.paths[i], self.root, self.site, Diagnostics())
+            assert a is not None  # it was read successfully moments ago
+            if len(self._cache) >= self._limit:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[i] = a
+        return a
