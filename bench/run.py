@@ -1,0 +1,137 @@
+"""storyexport benchmarks, every figure a ratio against a reference measured in
+the same run on the same machine (never asserted in tests).
+
+(a) full export to PDF, DOCX and EPUB against pandoc converting the same
+    Markdown file by file (``--pdf-engine=weasyprint`` for PDF);
+(b) no-op rebuild; (c) one-changed-article rebuild;
+(d) peak RSS against N (HTML + feeds);
+(e) ``storyexport --help`` start-up against a bare ``python -c pass``.
+
+Usage: ``python bench/run.py --n 100`` (``make bench``; ``N=1000 make bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import make
+
+BIN = Path(sys.executable).parent
+EXE = str(BIN / "storyexport")
+ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+CONFIG = """[site]
+title = "Bench"
+base_url = "https://bench.example.org/"
+"""
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> float:
+    t = time.perf_counter()
+    r = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    if r.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")
+    return elapsed
+
+
+def export(src: Path, out: Path, formats: str, *extra: str) -> float:
+    cfg = src.parent / "storyexport.toml"
+    cfg.write_text(CONFIG)
+    return timed([EXE, "--format", formats, "--out", str(out), "--config", str(cfg), "--quiet", *extra, str(src)])
+
+
+def pandoc_ms(files: list[Path], fmt: str, work: Path) -> float:
+    """Mean ms per article for pandoc converting each file to ``fmt``."""
+    total = 0.0
+    for f in files:
+        out = work / f"{f.stem}.{fmt}"
+        cmd = ["pandoc", str(f), "-s", "--resource-path", str(f.parent), "-o", str(out)]
+        if fmt == "pdf":
+            cmd.insert(1, "--pdf-engine=weasyprint")
+        total += timed(cmd, cwd=f.parent)
+    return 1000 * total / len(files)
+
+
+def peak_rss_mb(src: Path, out: Path, formats: str) -> float:
+    """Peak resident memory of one export (the process and its workers)."""
+    cmd = [EXE, "--format", formats, "--out", str(out), "--config", str(src.parent / "storyexport.toml"),
+           "--quiet", str(src)]
+    code = (
+        "import resource, subprocess, sys\n"
+        f"subprocess.run({cmd!r}, check=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, check=True)
+    return int(r.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100, help="articles in the corpus (default 100)")
+    ap.add_argument("--pandoc-sample", type=int, default=20, help="articles pandoc converts per format")
+    ap.add_argument("--rss-sizes", default="100,1000,10000", help="corpus sizes for the memory curve")
+    ap.add_argument("--skip", default="", help="comma-separated sections to skip: a,b,c,d,e")
+    args = ap.parse_args()
+    skip = set(args.skip.split(","))
+    work = Path(tempfile.mkdtemp(prefix="storyexport-bench-"))
+    print(f"# storyexport benchmarks: N={args.n}, {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}")
+    src = make(args.n, work / "corpus" / "source")
+    files = sorted(src.glob("*.md"))
+
+    if "a" not in skip:
+        print("\n## (a) full export vs pandoc (ms per article; pandoc on "
+              f"{min(args.pandoc_sample, len(files))} articles)")
+        print(f"{'format':8} {'storyexport':>12} {'pandoc':>10} {'ratio':>8}")
+        ours_total = theirs_total = 0.0
+        for fmt in ("pdf", "docx", "epub"):
+            ours = 1000 * export(src, work / f"out-{fmt}", fmt, "--force") / len(files)
+            theirs = pandoc_ms(files[: args.pandoc_sample], fmt, work)
+            ours_total += ours
+            theirs_total += theirs
+            print(f"{fmt:8} {ours:12.1f} {theirs:10.1f} {theirs / ours:7.1f}x")
+        print(f"{'overall':8} {ours_total:12.1f} {theirs_total:10.1f} {theirs_total / ours_total:7.1f}x faster")
+
+    if "b" not in skip or "c" not in skip:
+        out = work / "out-all"
+        full = export(src, out, "pdf,docx,epub,html,rss,atom,jsonfeed")
+        noop = export(src, out, "pdf,docx,epub,html,rss,atom,jsonfeed")
+        target = files[len(files) // 2]
+        target.write_text(target.read_text().replace("## ", "## Changed ", 1))
+        one = export(src, out, "pdf,docx,epub,html,rss,atom,jsonfeed")
+        print(f"\n## (b, c) rebuilds of {len(files)} articles, all formats")
+        print(f"full build       {full:8.2f} s")
+        print(f"no-op rebuild    {noop:8.2f} s   ({full / noop:.0f}x faster than full)")
+        print(f"one changed      {one:8.2f} s   ({full / one:.0f}x faster than full)")
+
+    if "d" not in skip:
+        print("\n## (d) peak RSS, HTML + RSS + Atom + JSON Feed")
+        for n in (int(x) for x in args.rss_sizes.split(",")):
+            s = make(n, work / f"rss{n}" / "source")
+            (s.parent / "storyexport.toml").write_text(CONFIG)
+            mb = peak_rss_mb(s, work / f"rss{n}-out", "html,rss,atom,jsonfeed")
+            print(f"N={n:<6} peak RSS {mb:7.1f} MB")
+            shutil.rmtree(s.parent)
+
+    if "e" not in skip:
+        runs = 10
+        base = min(timed([sys.executable, "-c", "pass"]) for _ in range(runs))
+        ours = min(timed([EXE, "--help"]) for _ in range(runs))
+        print(f"\n## (e) start-up: storyexport --help {1000 * ours:.0f} ms, bare python {1000 * base:.0f} ms "
+              f"(ratio {ours / base:.1f}x)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    main()
