@@ -279,7 +279,22 @@ class Builder:
         self._collections(sources, new_sources, manifest, res, bool(jobs))
         manifest = {"format": 1, "sources": {k: v for k, v in new_sources.items() if v},
                     "collections": manifest.get("collections", {})}
-        atomic_write(self.out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+        if self._write(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), res):
+            res.written.remove(MANIFEST)  # bookkeeping, not an output
+
+    def _write(self, rel: str, data: bytes, res: BuildResult, source: str = "") -> bool:
+        """Write one output atomically; a failed write (full disk, permissions)
+        is reported as an error and leaves no partial file."""
+        try:
+            atomic_write(safe_target(self.out, rel), data)
+        except OSError as e:
+            d = Diagnostic(source or str(self.out / rel), None,
+                           f"cannot write {self.out / rel}: {e.strerror or e}", "error")
+            res.errors.append(d)
+            self.diagnostics.add(d)
+            return False
+        res.written.append(rel)
+        return True
 
     def _absorb(self, d: _Done, old: dict[str, Any] | None, entries: dict[str, Any], res: BuildResult) -> None:
         """Record one finished source and write its outputs."""
@@ -303,10 +318,11 @@ class Builder:
         for name, data in d.outputs.items():
             w = self.writers[name]
             relout = w.output_name(d.article.meta.slug)
-            atomic_write(safe_target(self.out, relout), data)
-            entry["outputs"][name] = {"path": relout, "key": self._env_key(name),
-                                      "length": len(data), "media_type": w.media_type}
-            res.written.append(relout)
+            if self._write(relout, data, res, str(d.path)):
+                entry["outputs"][name] = {"path": relout, "key": self._env_key(name),
+                                          "length": len(data), "media_type": w.media_type}
+            else:
+                entry["outputs"].pop(name, None)
 
     def _execute(self, jobs: list[_Job]) -> Iterator[_Done]:
         if not jobs:
@@ -368,8 +384,7 @@ class Builder:
             for rel, data in self.writers[name].shared_files(ctx).items():
                 target = safe_target(self.out, rel)
                 if not target.is_file() or target.read_bytes() != data:
-                    atomic_write(target, data)
-                    res.written.append(rel)
+                    self._write(rel, data, res)
 
     def _collections(self, sources: Sequence[Path], entries: dict[str, Any], manifest: dict[str, Any],
                      res: BuildResult, changed: bool) -> None:
@@ -402,9 +417,8 @@ class Builder:
                 res.errors.append(d)
                 self.diagnostics.add(d)
                 continue
-            for rel, data in files.items():
-                atomic_write(safe_target(self.out, rel), data)
-                res.written.append(rel)
+            if not all([self._write(rel, data, res) for rel, data in files.items()]):
+                continue  # not recorded: the next export retries
             for rel in set(prev.get("files", [])) - set(files):
                 target = safe_target(self.out, rel)
                 if target.is_file():

@@ -21,7 +21,7 @@ PDF_VARIANTS = ("", "pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", 
 class Limits:
     """Resource limits for untrusted sources; each reported when hit."""
 
-    max_file_bytes: int = 8 * 1024 * 1024
+    max_file_bytes: int = 2 * 1024 * 1024
     max_depth: int = 40
     max_image_pixels: int = 40_000_000
     max_table_rows: int = 5_000
