@@ -93,7 +93,10 @@ def load(name: str) -> type[Writer]:
     eps = available()
     if name not in eps:
         raise UsageError(f"unknown format {name!r} (known: {', '.join(eps) or 'none'})")
-    cls = eps[name].load()  # type: ignore[attr-defined]
+    try:
+        cls = eps[name].load()  # type: ignore[attr-defined]
+    except Exception as e:  # a broken plugin must not take the CLI down with a traceback
+        raise UsageError(f"writer {name!r} could not be loaded: {type(e).__name__}: {e}") from None
     if not (isinstance(cls, type) and issubclass(cls, Writer)):
         raise UsageError(f"writer {name!r} does not provide a storyexport.writers.Writer subclass")
     return cls
