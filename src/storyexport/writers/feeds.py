@@ -1,0 +1,503 @@
+"""Feeds over the whole collection: RSS 2.0 and Atom 1.0 (feedgen) and
+JSON Feed 1.1 (by hand, it is just JSON).
+
+The three writers share one helper layer so they cannot disagree: the items
+(selection, order, ids, links, dates, authors, tags, summary and sanitised
+full-text HTML) are built once from the model by :func:`build_items`, the
+documents (current feed, RFC 5005 archive pages, per-tag feeds) are planned by
+:func:`documents`, and each writer only serialises a :class:`Document`.
+
+Why the choices:
+
+* ids are ``urn:uuid`` (uuid5 of the item's canonical link), so they survive
+  rebuilds and title edits (the slug comes from the file name or front matter,
+  not the title) and are the same in all three formats;
+* dates come from the model only (the newest ``modified`` date of the
+  document's items), never from the clock, so two builds are byte-identical;
+* content HTML is rendered from the model by the shared renderer (so it holds
+  no script), then passed through ``nh3`` with an allowlist as defence in
+  depth; relative URLs and footnote anchors are made absolute against the
+  item's link, since a feed reader shows the item far from its page;
+* images are published beside the feeds under ``media/`` and referenced by
+  absolute URL, so the feeds work when the output folder is served at
+  ``base_url``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from hashlib import sha256
+from typing import ClassVar, Literal
+from urllib.parse import quote
+
+import nh3
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from .. import __version__
+from .. import model as m
+from ..config import Site
+from ..errors import ConfigError
+from ..readers.source import slugify
+from ..xhtml import HtmlOptions, render_fragment
+from . import RenderContext, Writer
+from .feeds_archive import FH_NS, Page, paginate
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
+GENERATOR = f"storyexport {__version__}"
+MEDIA_DIR = "media"
+
+# Characters XML 1.0 cannot carry (and lone surrogates); readers already
+# remove them, but a model built another way must not break a feed.
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+# What the shared renderer emits, and nothing else.
+_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "figure", "figcaption",
+         "img", "table", "caption", "thead", "tbody", "tr", "th", "td", "pre", "code", "hr", "br", "em",
+         "strong", "del", "sup", "sub", "a", "section"}
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height", "title"}, "ol": {"start"},
+               "th": {"scope", "style"}, "td": {"style"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+# Enclosures, in order of preference: RSS allows one per item and takes the
+# last (feedgen's rule), so the preferred one comes last.
+ENCLOSURE_WRITERS = ("epub", "pdf")
+
+
+# ----------------------------------------------------------------- the items
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    url: str
+    media_type: str
+    length: int
+
+
+@dataclass(frozen=True)
+class Item:
+    """One story as every feed format sees it: plain values, already cleaned."""
+
+    slug: str
+    id: str
+    link: str
+    title: str
+    published: datetime
+    updated: datetime
+    authors: tuple[m.Author, ...]
+    tags: tuple[str, ...]
+    summary: str  # plain text
+    content_html: str
+    language: str
+    image: str = ""  # absolute URL of the cover image, if any
+    enclosures: tuple[Enclosure, ...] = ()
+
+
+@dataclass
+class Media:
+    """Images the feed content references, published under ``media/``."""
+
+    site: Site
+    ctx: RenderContext
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def url(self, asset: m.Asset) -> str:
+        rel = f"{MEDIA_DIR}/{asset.key}"
+        if rel not in self.files:
+            self.files[rel] = self.ctx.asset_bytes(asset)
+        return self.site.absolute(quote(rel))
+
+
+def require_base_url(site: Site) -> None:
+    """Feeds are read far from the site: every URL in them must be absolute."""
+    if not site.base_url:
+        raise ConfigError("feeds need [site] base_url in storyexport.toml", path=site.config_path or "storyexport.toml")
+
+
+def aware(d: datetime) -> datetime:
+    """feedgen rejects naive datetimes; the readers never produce them, but a
+    model built by hand might: read them as UTC."""
+    return d if d.tzinfo is not None else d.replace(tzinfo=UTC)
+
+
+def clean_text(text: str, article: m.Article, ctx: RenderContext, what: str) -> str:
+    """``text`` without the characters XML cannot carry, with a located warning."""
+    if not _INVALID.search(text):
+        return text
+    bad = sorted({f"U+{ord(c):04X}" for c in _INVALID.findall(text)})
+    ctx.warn(article, f"feeds: {what} of {article.meta.slug!r}: removed control or invalid characters "
+                      f"{', '.join(bad[:5])}")
+    return _INVALID.sub("", text)
+
+
+def item_link(meta: m.Meta, site: Site) -> str:
+    """The story's page: its canonical URL, else the HTML export under base_url."""
+    return meta.canonical_url or site.absolute(f"{meta.slug}.html")
+
+
+def item_id(link: str) -> str:
+    """A stable id that is not a link (so ``isPermaLink="false"``)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, link).urn
+
+
+def summary_text(article: m.Article) -> str:
+    """Plain-text summary: the description, else the dek (subtitle), else the
+    "Story at a glance" bullets, else the first paragraph."""
+    meta = article.meta
+    if meta.description.strip():
+        return meta.description.strip()
+    if meta.subtitle.strip():
+        return meta.subtitle.strip()
+    if meta.summary:
+        return "\n".join(f"• {m.inline_text(b).strip()}" for b in meta.summary)
+    first = next((b for b in article.blocks if isinstance(b, m.Para)), None)
+    return m.inline_text(first.children).strip() if first else ""
+
+
+def content_html(article: m.Article, ctx: RenderContext, link: str, media: Media) -> str:
+    """The article body and footnotes as sanitised HTML with absolute URLs."""
+    raw = render_fragment(article, HtmlOptions(image_url=media.url, footnotes="endnotes"))
+    raw = clean_text(raw, article, ctx, "content")  # before nh3, which drops some silently
+    return nh3.clean(raw, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
+                     filter_style_properties={"text-align"}, url_relative=("rewrite_with_base", link))
+
+
+def build_item(article: m.Article, ctx: RenderContext, site: Site, media: Media) -> Item:
+    meta = article.meta
+    link = item_link(meta, site)
+    outputs = ctx.outputs.get(meta.slug, {})
+    cover = article.asset(meta.cover) if meta.cover else None
+    published = aware(meta.published)
+    return Item(
+        slug=meta.slug,
+        id=item_id(link),
+        link=link,
+        title=clean_text(meta.title, article, ctx, "title"),
+        published=published,
+        updated=max(aware(meta.modified), published),
+        authors=tuple(replace(a, name=clean_text(a.name, article, ctx, "author"))
+                      for a in meta.authors if a.name.strip()),
+        tags=tuple(dict.fromkeys(t for t in (clean_text(t, article, ctx, "tag").strip() for t in meta.tags) if t)),
+        summary=clean_text(summary_text(article), article, ctx, "summary"),
+        content_html=content_html(article, ctx, link, media),
+        language=meta.language or site.language,
+        image=media.url(cover) if cover else "",
+        enclosures=tuple(Enclosure(site.absolute(o.path), o.media_type, o.length)
+                         for name in ENCLOSURE_WRITERS if (o := outputs.get(name)) is not None),
+    )
+
+
+def newest_first(items: Iterable[Item]) -> list[Item]:
+    """Newest publication first; equal dates in slug order, so output is stable."""
+    by_slug = sorted(items, key=lambda i: i.slug)
+    return sorted(by_slug, key=lambda i: i.published, reverse=True)
+
+
+def build_items(articles: Sequence[m.Article], ctx: RenderContext, site: Site, media: Media) -> list[Item]:
+    return newest_first(build_item(a, ctx, site, media) for a in articles)
+
+
+# ------------------------------------------------------------- the documents
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Feed-level metadata of one logical feed (the site, or one tag)."""
+
+    title: str
+    description: str
+    home: str
+    language: str
+    author: m.Author
+    logo: str
+    prefix: str  # folder of this feed's documents ("" or "tags/<slug>/")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One feed file, ready to serialise in any of the three formats."""
+
+    channel: Channel
+    items: tuple[Item, ...]
+    path: str  # relative to the output folder
+    self_url: str
+    feed_url: str  # the subscription document: the logical feed's id
+    links: tuple[tuple[str, str], ...]  # (rel, absolute URL): RFC 5005 relations
+    archive: bool
+    updated: datetime
+
+    def link(self, rel: str) -> str | None:
+        return next((u for r, u in self.links if r == rel), None)
+
+
+def site_channel(site: Site) -> Channel:
+    author = m.Author(site.author or site.publisher or site.title, site.author_email)
+    return Channel(site.title, site.description or site.title, site.base_url, site.language, author,
+                   site.absolute(site.logo) if site.logo else "", "")
+
+
+def tag_slug(tag: str) -> str:
+    """A folder name for a tag; scripts slugify cannot spell get a hash."""
+    return slugify(tag) or "tag-" + sha256(tag.casefold().encode()).hexdigest()[:10]
+
+
+def feed_sets(items: list[Item], site: Site) -> list[tuple[Channel, list[Item]]]:
+    """The site feed, then one feed per tag (tags that slugify alike merge)."""
+    main = site_channel(site)
+    spellings: dict[str, set[str]] = {}
+    for item in items:
+        for t in item.tags:
+            spellings.setdefault(tag_slug(t), set()).add(t)
+    out = [(main, items)]
+    for slug in sorted(spellings):
+        label = min(spellings[slug])
+        subset = [i for i in items if any(tag_slug(t) == slug for t in i.tags)]
+        ch = replace(main, title=f"{site.title}: {label}", description=f"{site.title}: stories tagged {label}",
+                     prefix=f"tags/{slug}/")
+        out.append((ch, subset))
+    return out
+
+
+def fallback_date(site: Site) -> datetime:
+    """``updated`` of a feed with no items: the build's epoch, never the clock."""
+    return datetime.fromtimestamp(site.source_date_epoch or 0, UTC)
+
+
+def documents(items: list[Item], site: Site, main_file: str, archive_stem: str, ext: str) -> list[Document]:
+    """Every file of one format: current feed and archive pages, site and tags."""
+    out: list[Document] = []
+    for channel, subset in feed_sets(items, site):
+        current = channel.prefix + main_file
+        newest = max((i.updated for i in subset), default=fallback_date(site))
+        pages: list[Page[Item]] = paginate(subset, site.feed_limit, current,
+                                           lambda n, p=channel.prefix: f"{p}archive/{archive_stem}-{n}.{ext}")
+        for page in pages:
+            updated = max((i.updated for i in page.items), default=newest) if page.archive else newest
+            out.append(Document(channel, page.items, page.path, site.absolute(page.path), site.absolute(current),
+                                tuple((rel, site.absolute(p)) for rel, p in page.links), page.archive, updated))
+    return out
+
+
+# ------------------------------------------------------------------- writers
+
+
+class FeedWriter(Writer):
+    """What the three feed writers share: checks, items, documents, media."""
+
+    scope = "collection"
+    version = "1"
+    main_file: ClassVar[str]  # the subscription document; archive pages are archive/<name>-N.<ext>
+
+    def render_collection(self, articles: Sequence[m.Article], ctx: RenderContext) -> dict[str, bytes]:
+        require_base_url(self.site)
+        media = Media(self.site, ctx)
+        items = build_items(articles, ctx, self.site, media)
+        docs = documents(items, self.site, self.main_file, self.name, self.extension)
+        files = {d.path: self.serialize(d) for d in docs}
+        files.update(media.files)
+        return files
+
+    def serialize(self, doc: Document) -> bytes:
+        raise NotImplementedError
+
+
+# feedgen extensions: what feedgen does not write itself ------------------
+
+
+class _ChannelExtension(BaseExtension):  # type: ignore[misc]
+    """RFC 5005 links and ``fh:archive`` (Atom, and RSS per its appendix B)."""
+
+    kind: Literal["rss", "atom"] = "atom"
+    links: tuple[tuple[str, str], ...] = ()
+    archive: bool = False
+    self_type: str = ""
+
+    def extend_ns(self) -> dict[str, str]:
+        ns = {"fh": FH_NS} if self.archive else {}
+        return {**ns, "dc": DC_NS} if self.kind == "rss" else ns
+
+    def _extend(self, parent: etree._Element, link_tag: str) -> None:
+        for rel, href in self.links:
+            etree.SubElement(parent, link_tag, rel=rel, href=href, type=self.self_type)
+        if self.archive:
+            etree.SubElement(parent, f"{{{FH_NS}}}archive")
+
+    def extend_rss(self, feed: etree._Element) -> etree._Element:
+        self._extend(feed.find("channel"), f"{{{ATOM_NS}}}link")
+        return feed
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        self._extend(feed, "link")  # feedgen writes Atom without a namespace prefix
+        return feed
+
+
+class _ItemExtension(BaseEntryExtension):  # type: ignore[misc]
+    """``dc:creator`` for authors without an email and ``atom:updated`` in RSS;
+    in Atom, ``xml:lang`` when the entry's language differs from the feed's,
+    and the entry's links (feedgen 1.0 drops their rel, type and length, which
+    would turn every enclosure into an alternate link)."""
+
+    creators: tuple[str, ...] = ()
+    updated: datetime | None = None
+    lang: str = ""
+    links: tuple[dict[str, str], ...] = ()
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        for name in self.creators:
+            etree.SubElement(item, f"{{{DC_NS}}}creator").text = name
+        if self.updated is not None:
+            etree.SubElement(item, f"{{{ATOM_NS}}}updated").text = self.updated.isoformat()
+        return item
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        if self.lang:
+            entry.set(XML_LANG, self.lang)
+        for broken in entry.findall("link"):
+            entry.remove(broken)
+        for attrs in self.links:
+            etree.SubElement(entry, "link", attrs)
+        return entry
+
+
+def feedgen_document(doc: Document, kind: Literal["rss", "atom"], self_type: str) -> FeedGenerator:
+    """A FeedGenerator for one document; RSS and Atom differ only in how the
+    summary is escaped (RSS descriptions are read as HTML, Atom's as text)."""
+    ch = doc.channel
+    fg = FeedGenerator()
+    fg.register_extension("sx", _ChannelExtension, _ItemExtension)
+    fg.sx.kind, fg.sx.links, fg.sx.archive, fg.sx.self_type = kind, doc.links, doc.archive, self_type
+    fg.id(doc.feed_url)
+    fg.title(ch.title)
+    fg.description(ch.description)
+    fg.author({"name": ch.author.name, **({"email": ch.author.email} if ch.author.email else {})})
+    if ch.author.email:
+        fg.managingEditor(f"{ch.author.email} ({ch.author.name})")
+    fg.link(href=doc.self_url, rel="self", type=self_type)
+    fg.link(href=ch.home, rel="alternate", type="text/html")  # last: feedgen's RSS <link>
+    fg.language(ch.language)
+    fg.generator(GENERATOR, version=__version__)
+    if ch.logo:
+        fg.logo(ch.logo)
+        fg.image(url=ch.logo, title=ch.title, link=ch.home)
+    fg.updated(doc.updated)
+    if doc.items:
+        fg.pubDate(max(i.published for i in doc.items))
+    for item in doc.items:
+        fe = fg.add_entry(order="append")
+        fe.id(item.id)
+        fe.title(item.title)
+        links = ({"href": item.link, "rel": "alternate", "type": "text/html"},
+                 *({"href": e.url, "rel": "enclosure", "type": e.media_type, "length": str(e.length)}
+                   for e in item.enclosures))
+        fe.link(list(links))  # RSS: <link> and the last enclosure; Atom: see _ItemExtension
+        fe.published(item.published)
+        fe.updated(item.updated)
+        for a in item.authors:
+            fe.author({k: v for k, v in (("name", a.name), ("email", a.email), ("uri", a.url)) if v})
+        for t in item.tags:
+            fe.category(term=t)
+        if item.summary:
+            fe.summary(html.escape(item.summary, quote=False) if kind == "rss" else item.summary)
+        fe.content(item.content_html, type="html")
+        fe.sx.links = links
+        fe.sx.creators = tuple(a.name for a in item.authors if not a.email)
+        fe.sx.updated = item.updated
+        fe.sx.lang = item.language if item.language != ch.language else ""
+    return fg
+
+
+class FeedgenWriter(FeedWriter):
+    """RSS and Atom: one feedgen document, two serialisations."""
+
+    extension = "xml"
+
+    def serialize(self, doc: Document) -> bytes:
+        rss = self.name == "rss"
+        fg = feedgen_document(doc, "rss" if rss else "atom", self.media_type)
+        return bytes(fg.rss_str(pretty=True) if rss else fg.atom_str(pretty=True))
+
+
+class RssWriter(FeedgenWriter):
+    name = "rss"
+    media_type = "application/rss+xml"
+    description = "RSS 2.0 feed: full text, RFC 5005 archive, per tag"
+    main_file = "feed.xml"
+
+
+class AtomWriter(FeedgenWriter):
+    name = "atom"
+    media_type = "application/atom+xml"
+    description = "Atom 1.0 feed: full text, RFC 5005 archive, per tag"
+    main_file = "atom.xml"
+
+
+def _json_author(a: m.Author) -> dict[str, str]:
+    url = a.url or (f"mailto:{a.email}" if a.email else "")
+    return {"name": a.name, **({"url": url} if url else {})}
+
+
+def _json_item(item: Item) -> dict[str, object]:
+    out: dict[str, object] = {
+        "id": item.id,
+        "url": item.link,
+        "title": item.title,
+        "content_html": item.content_html,
+        "summary": item.summary,
+        "date_published": item.published.isoformat(),
+        "date_modified": item.updated.isoformat(),
+        "language": item.language,
+    }
+    if item.image:
+        out["image"] = item.image
+    if item.authors:
+        out["authors"] = [_json_author(a) for a in item.authors]
+    if item.tags:
+        out["tags"] = list(item.tags)
+    if item.enclosures:
+        out["attachments"] = [{"url": e.url, "mime_type": e.media_type, "size_in_bytes": e.length}
+                              for e in item.enclosures]
+    return out
+
+
+class JsonFeedWriter(FeedWriter):
+    """JSON Feed 1.1. It has no archive relation; ``next_url`` pages from the
+    current feed through the same stable archive pages, newest first."""
+
+    name = "jsonfeed"
+    extension = "json"
+    media_type = "application/feed+json"
+    description = "JSON Feed 1.1 of all stories (full text, paged, per tag)"
+    main_file = "feed.json"
+
+    def serialize(self, doc: Document) -> bytes:
+        ch = doc.channel
+        feed: dict[str, object] = {
+            "version": JSONFEED_VERSION,
+            "title": ch.title,
+            "home_page_url": ch.home,
+            "feed_url": doc.self_url,
+            "description": ch.description,
+            "language": ch.language,
+            "authors": [_json_author(ch.author)],
+        }
+        if ch.logo:
+            feed["icon"] = ch.logo
+        older = doc.link("prev-archive")
+        if older:
+            feed["next_url"] = older
+        feed["items"] = [_json_item(i) for i in doc.items]
+        return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+__all__ = ["AtomWriter", "Document", "FeedWriter", "Item", "JsonFeedWriter", "RssWriter", "build_items",
+           "documents", "item_id", "summary_text"]
