@@ -1,0 +1,438 @@
+"""Print-quality, tagged PDFs through WeasyPrint.
+
+The article goes through the shared XHTML renderer with page footnotes
+(``float: footnote``) and is laid out with the theme's print style sheet
+(``print.css.j2``, generated from the theme's tokens). Around WeasyPrint this
+writer adds what a newsroom needs and WeasyPrint leaves to its caller:
+
+* metadata (Info dictionary and XMP) taken from the model, never from the
+  clock, and a document identifier derived from the article;
+* fonts restricted to the theme: WeasyPrint gets a fontconfig configuration
+  holding only the theme's fonts and the system CJK faces the theme names, so
+  output never depends on what else the machine has installed, and a
+  character none of them can draw is reported;
+* a URL fetcher that serves only the article's vetted images and the theme
+  (:mod:`.pdf_fetch`), and WeasyPrint's own log routed into the build's
+  warnings.
+
+WeasyPrint takes about a second to import, so it is imported at the first
+render, not with this module (``storyexport --help`` stays fast), and its
+parsed style sheet and font configuration are built once per writer
+instance, which the build keeps for the whole process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import hashlib
+import logging
+import re
+import shutil
+import subprocess
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import WriterError
+from ..model import Article, Asset, depth, inline_text, plain_text
+from ..xhtml import HtmlOptions, format_date, render_article, render_css
+from . import RenderContext, Writer
+
+MAX_DEPTH = 100
+"""Deepest model nesting rendered. WeasyPrint lays boxes out recursively and
+fails with ``RecursionError`` somewhere past ~130 nested elements (after
+spending minutes on very deep input); the HTML adds a few levels of its own."""
+
+_WRAPPER_DEPTH = 4  # html > body > article > div.body around the blocks
+_SUMMARY_DEPTH = 3  # aside > ul > li around a summary item
+
+
+def _file_uri(path: str | Path) -> str:
+    return Path(path).absolute().as_uri()
+
+
+def _w3c(when: datetime) -> str:
+    """A W3C date-time, the only form WeasyPrint puts into the PDF."""
+    return when.replace(microsecond=0).isoformat()
+
+
+def nesting_depth(article: Article) -> int:
+    """How deep the article's HTML will nest, counted in model levels. A
+    page footnote is laid out inside its paragraph, so the deepest footnote
+    adds to the deepest block."""
+    blocks = max((depth(b) for b in article.blocks), default=0)
+    notes = max((depth(f) for f in article.footnotes), default=0)
+    summary = max((depth(i) + _SUMMARY_DEPTH for item in article.meta.summary for i in item), default=0)
+    return max(blocks + notes, summary) + _WRAPPER_DEPTH
+
+
+def subject(article: Article) -> str:
+    """The PDF Subject: the dek, else the description, else the summary."""
+    m = article.meta
+    return m.subtitle or m.description or " ".join(inline_text(item) for item in m.summary)
+
+
+def document_identifier(article: Article) -> bytes:
+    """A stable first half of the PDF ``/ID``: the same article always gets
+    the same identifier, whatever machine or day it is rendered on."""
+    key = article.meta.canonical_url or f"storyexport:{article.meta.slug}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32].encode("ascii")
+
+
+# ------------------------------------------------------------------ fonts
+
+
+def _fc_escape(name: str) -> str:
+    return re.sub(r"([\\\-:,])", r"\\\1", name)
+
+
+Face = tuple[str, int]
+"""A font file and the index of a face in it (collections hold several)."""
+
+
+def system_font_faces(families: Iterable[str]) -> dict[str, list[Face]]:
+    """Faces of the system font families the theme names (CJK faces too
+    large to ship), found through fontconfig's ``fc-list``: an exact family
+    match, never a substitute."""
+    exe = shutil.which("fc-list")
+    found: dict[str, list[Face]] = {}
+    for family in families:
+        faces: set[Face] = set()
+        if exe:
+            with contextlib.suppress(OSError, subprocess.SubprocessError, ValueError):
+                out = subprocess.run([exe, "--format", "%{file}\t%{index}\n", _fc_escape(family)],
+                                     capture_output=True, text=True, timeout=30, check=True).stdout
+                for line in out.splitlines():
+                    path, _, index = line.partition("\t")
+                    if path.strip():
+                        faces.add((path, int(index or 0)))
+        found[family] = sorted(faces)
+    return found
+
+
+def _ignorable(ch: str) -> bool:
+    """Characters that need no glyph: spaces, controls, format characters
+    (joiners, direction marks, soft hyphens) and variation selectors."""
+    cp = ord(ch)
+    return (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zs", "Zl", "Zp")
+            or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF)
+
+
+def _cmap(path: str, index: int = 0) -> set[int]:
+    """Code points one face of a font file maps."""
+    from fontTools.ttLib import TTFont
+
+    return set(TTFont(path, lazy=True, fontNumber=index).getBestCmap() or {})
+
+
+class GlyphCoverage:
+    """Which characters the theme's fonts can draw. The theme's own files
+    are read once; the big CJK collections only when an article has a
+    character the theme's files lack."""
+
+    def __init__(self, theme_files: Iterable[str], system_faces: Iterable[Face]) -> None:
+        self.theme: set[int] = set()
+        for f in theme_files:
+            try:
+                self.theme |= _cmap(f)
+            except Exception as e:  # fontTools raises many types on a broken file
+                raise WriterError(f"theme font {f} is unreadable ({type(e).__name__}: {e})", f) from None
+        self._system_faces = list(system_faces)
+        self._system: set[int] | None = None
+
+    def missing(self, text: str) -> list[str]:
+        chars = {c for c in set(text) if ord(c) not in self.theme and not _ignorable(c)}
+        if chars and self._system_faces:
+            if self._system is None:
+                self._system = set()
+                for path, index in self._system_faces:
+                    with contextlib.suppress(Exception):
+                        self._system |= _cmap(path, index)
+            chars = {c for c in chars if ord(c) not in self._system}
+        return sorted(chars)
+
+
+CHROME = "Page of 0123456789 . · • – Story at a glance Updated"
+"""What the template and print style sheet add around the article (running
+footer, list markers, footnote numbers, dateline)."""
+
+
+def printed_text(article: Article) -> str:
+    """Every character the PDF shows."""
+    m = article.meta
+    dates = [format_date(d, m.language) for d in (m.published, m.updated) if d is not None]
+    return "\n".join([plain_text(article), m.publisher, m.rights, *dates, CHROME])
+
+
+def _restrict_fonts(font_config: Any, files: Iterable[str]) -> bool:
+    """Swap WeasyPrint's fontconfig configuration (every font on the machine)
+    for an empty one holding only ``files``; ``@font-face`` rules then add the
+    theme's fonts. Fontconfig's fallback can only pick among those, so output
+    never depends on the machine's other fonts. Returns False (configuration
+    untouched) if fontconfig cannot be reached this way."""
+    import cffi
+    from weasyprint.text import ffi as wffi
+
+    name = ctypes.util.find_library("fontconfig")
+    if not name:
+        return False
+    try:
+        own = cffi.FFI()
+        own.cdef("void *FcConfigCreate(void);")
+        lib: Any = own.dlopen(name)
+        config = wffi.ffi.cast("FcConfig *", int(own.cast("uintptr_t", lib.FcConfigCreate())))
+    except (OSError, AttributeError, cffi.CDefError):
+        return False
+    if config == wffi.ffi.NULL:
+        return False
+    for f in files:
+        wffi.fontconfig.FcConfigAppFontAddFile(config, str(f).encode())
+    wffi.pangoft2.pango_fc_font_map_set_config(wffi.ffi.cast("PangoFcFontMap *", font_config.font_map), config)
+    wffi.fontconfig.FcConfigDestroy(config)  # the font map holds its own reference
+    font_config._config = config  # where @font-face rules register the theme's fonts
+    return True
+
+
+# ------------------------------------------------------------------- logs
+
+
+class _Forward(logging.Handler):
+    """Sends WeasyPrint's warnings and errors to a callback, except the
+    echo of a resource our fetcher already reported."""
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        super().__init__(logging.WARNING)
+        self.report = report
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if "RefusedResource" not in msg:
+            self.report(" ".join(msg.split()))
+
+
+@contextlib.contextmanager
+def weasyprint_log(report: Callable[[str], None]) -> Iterator[None]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Forward(report)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+# ------------------------------------------------------------------- XMP
+
+_NS = {
+    "x": "adobe:ns:meta/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+}
+_XPACKET_HEAD = b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+_XPACKET_TAIL = b'\n<?xpacket end="r"?>'
+
+
+def _q(prefix: str, name: str) -> str:
+    return f"{{{_NS[prefix]}}}{name}"
+
+
+def xmp_packet(rdf: bytes, producer: str, article: Article) -> bytes:
+    """The XMP packet: WeasyPrint's RDF (title, creators, description,
+    keywords, dates, PDF/A or PDF/UA identification) with our Producer and the
+    language, subjects and rights it leaves out."""
+    root = ET.fromstring(rdf)
+    for desc in root.iter(_q("rdf", "Description")):
+        if _q("pdf", "Producer") in desc.attrib:
+            desc.set(_q("pdf", "Producer"), producer)
+    m = article.meta
+    desc = ET.SubElement(root, _q("rdf", "Description"), {_q("rdf", "about"): ""})
+    bag = ET.SubElement(ET.SubElement(desc, _q("dc", "language")), _q("rdf", "Bag"))
+    ET.SubElement(bag, _q("rdf", "li")).text = m.language
+    if m.tags:
+        bag = ET.SubElement(ET.SubElement(desc, _q("dc", "subject")), _q("rdf", "Bag"))
+        for tag in m.tags:
+            ET.SubElement(bag, _q("rdf", "li")).text = tag
+    if m.rights:
+        alt = ET.SubElement(ET.SubElement(desc, _q("dc", "rights")), _q("rdf", "Alt"))
+        ET.SubElement(alt, _q("rdf", "li"), {"xml:lang": "x-default"}).text = m.rights
+    meta = ET.Element(_q("x", "xmpmeta"))
+    meta.append(root)
+    return _XPACKET_HEAD + ET.tostring(meta, encoding="utf-8", xml_declaration=False) + _XPACKET_TAIL
+
+
+for _prefix, _uri in _NS.items():
+    ET.register_namespace(_prefix, _uri)
+
+
+# ----------------------------------------------------------------- writer
+
+
+@dataclass
+class _Engine:
+    """What one process builds once and reuses for every article."""
+
+    weasyprint: Any
+    font_config: Any
+    css: Any
+    coverage: GlyphCoverage
+    missing_system: tuple[str, ...]
+    restricted: bool
+    notes: list[str] = field(default_factory=list)  # theme problems, reported once
+
+
+class PdfWriter(Writer):
+    name = "pdf"
+    extension = "pdf"
+    media_type = "application/pdf"
+    version = "1"
+    description = "print-ready, tagged PDF per article (WeasyPrint)"
+
+    def __init__(self, theme: Any, site: Any) -> None:
+        super().__init__(theme, site)
+        self._engine: _Engine | None = None
+
+    # --------------------------------------------------------------- setup
+
+    def _theme_dirs(self) -> list[str]:
+        return [str(d) for d in self.theme.dirs]
+
+    def engine(self) -> _Engine:
+        """WeasyPrint, the parsed print style sheet and the font
+        configuration, built at the first render and then reused."""
+        if self._engine is not None:
+            return self._engine
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        from .pdf_fetch import SafeFetcher
+
+        theme_files = [str(p) for _fam, _b, _i, p in self.theme.font_files()]
+        system = system_font_faces(self.theme.system_fonts)
+        system_faces = sorted({face for faces in system.values() for face in faces})
+        coverage = GlyphCoverage(theme_files, system_faces)  # also proves the theme's fonts are readable
+
+        font_config = FontConfiguration()
+        restricted = _restrict_fonts(font_config, sorted({path for path, _index in system_faces}))
+        notes: list[str] = []
+        fetcher = SafeFetcher(dirs=self._theme_dirs(),
+                              on_refuse=lambda url, why: notes.append(f"theme resource refused: {url} ({why})"))
+        css_text = render_css(self.theme, "print", _file_uri)
+        with weasyprint_log(notes.append):
+            css = weasyprint.CSS(string=css_text, base_url=_file_uri(self.theme.dirs[0]) + "/",
+                                 url_fetcher=fetcher, font_config=font_config)
+        broken = [n for n in notes if "Font-face" in n]
+        if broken:
+            # Laying out text with no usable font crashes Pango: stop here.
+            raise WriterError(f"theme {self.theme.name!r}: {'; '.join(broken)}", str(self.theme.dirs[0]))
+        if not restricted:
+            notes.append("fontconfig could not be restricted to the theme's fonts; "
+                         "characters they lack may be drawn with other fonts of this machine")
+        self._engine = _Engine(weasyprint, font_config, css, coverage,
+                               tuple(f for f, files in system.items() if not files), restricted,
+                               [f"theme print CSS: {n}" for n in notes])
+        return self._engine
+
+    # -------------------------------------------------------------- render
+
+    def options(self, article: Article, css: Any) -> dict[str, Any]:
+        """WeasyPrint options for one article."""
+        return {
+            "stylesheets": [css],
+            "pdf_tags": True,
+            "pdf_variant": self.site.pdf_variant or None,
+            "pdf_identifier": document_identifier(article),
+        }
+
+    @staticmethod
+    def check_depth(article: Article) -> None:
+        """Refuse what WeasyPrint cannot lay out, before it spends minutes failing."""
+        deep = nesting_depth(article)
+        if deep > MAX_DEPTH:
+            raise WriterError(f"content nested {deep} levels deep; the PDF writer renders at most "
+                              f"{MAX_DEPTH} (flatten the lists or quotes)", article.source_path)
+
+    def check_glyphs(self, article: Article, ctx: RenderContext, eng: _Engine) -> None:
+        """Warn about characters no font of the theme can draw."""
+        while eng.notes:
+            ctx.warn(None, f"pdf: {eng.notes.pop(0)}")
+        missing = eng.coverage.missing(printed_text(article))
+        if missing:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in missing[:12])
+            more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+            hint = (f"; system fonts named by the theme but not installed: {', '.join(eng.missing_system)}"
+                    " (run scripts/install-system-deps.sh)" if eng.missing_system else "")
+            ctx.warn(article, f"pdf: no font of theme {self.theme.name!r} can draw {shown}{more}; "
+                              f"they will print as empty boxes{hint}")
+
+    def render(self, article: Article, ctx: RenderContext) -> bytes:
+        self.check_depth(article)
+        eng = self.engine()
+        self.check_glyphs(article, ctx, eng)
+        from weasyprint.urls import FatalURLFetchingError
+
+        from .pdf_fetch import SafeFetcher
+
+        def image_url(asset: Asset) -> str:
+            return _file_uri(asset.path)
+
+        html = render_article(article, self.theme, self.site, HtmlOptions(image_url=image_url, footnotes="float"))
+        fetcher = SafeFetcher(
+            files=[a.path for a in article.assets], dirs=self._theme_dirs(), hosts=self.site.allowed_hosts,
+            on_refuse=lambda url, why: ctx.warn(article, f"pdf: resource not loaded: {url} ({why})"))
+        options = self.options(article, eng.css)
+        try:
+            with weasyprint_log(lambda msg: ctx.warn(article, f"pdf: WeasyPrint: {msg}")):
+                doc = eng.weasyprint.HTML(string=html, base_url=self.site.base_url or None,
+                                          url_fetcher=fetcher).render(font_config=eng.font_config, **options)
+                self._metadata(doc.metadata, article)
+                return bytes(doc.write_pdf(finisher=self._finisher(article), **options))
+        except FatalURLFetchingError as e:  # a BaseException: not caught by the build's safety net
+            raise WriterError(f"resource fetching stopped the PDF: {e}", article.source_path) from None
+
+    @staticmethod
+    def _metadata(md: Any, article: Article) -> None:
+        """Document metadata from the model (WeasyPrint would read it back
+        from the HTML head, splitting keywords on commas)."""
+        m = article.meta
+        md.title = m.title
+        md.authors = [a.name for a in m.authors]
+        md.description = subject(article) or None
+        md.keywords = list(m.tags)
+        md.generator = f"storyexport {__version__}"
+        md.created = _w3c(m.published)
+        md.modified = _w3c(m.modified)
+        md.lang = m.language
+
+    def _finisher(self, article: Article) -> Callable[[Any, Any], None]:
+        """Name storyexport as the producer in the Info dictionary and write
+        XMP metadata matching it (WeasyPrint adds XMP only for PDF/A and
+        PDF/UA, naming itself)."""
+
+        def finish(document: Any, pdf: Any) -> None:
+            import pydyf
+
+            weasy = self.engine().weasyprint
+            producer = f"storyexport {__version__} (WeasyPrint {weasy.__version__})"
+            if pdf.info:
+                pdf.info["Producer"] = pydyf.String(producer)
+            ref = pdf.catalog.get("Metadata")
+            stream = pdf.objects[int(ref.split()[0])] if ref else None
+            old = b"".join(s if isinstance(s, bytes) else str(s).encode() for s in stream.stream) if stream else b""
+            found = re.search(rb"<rdf:RDF.*</rdf:RDF>", old, re.S)
+            rdf = found.group(0) if found else document.metadata.generate_rdf_metadata(None, None, None)
+            packet = xmp_packet(rdf, producer, article)
+            if stream is not None:
+                stream.stream = [packet]
+            else:
+                stream = pydyf.Stream([packet], {"Type": "/Metadata", "Subtype": "/XML"}, compress=False)
+                pdf.add_object(stream)
+                pdf.catalog["Metadata"] = stream.reference
+
+        return finish

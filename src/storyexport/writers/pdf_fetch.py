@@ -1,0 +1,97 @@
+"""The only way WeasyPrint may read a resource while it renders a PDF.
+
+WeasyPrint's default fetcher opens any ``file:`` path and any URL, so a
+hostile article could embed ``/etc/passwd`` or make the build call a server.
+This fetcher serves ``data:`` URLs, regular files whose real path is one of
+the article's vetted assets or lies inside the theme's folders, and
+``http(s)`` only for hosts the configuration allows (without following
+redirects). Everything else is refused through a callback (the writer turns
+it into a located warning) and WeasyPrint carries on without the resource.
+
+WeasyPrint is imported when this module is, so only the PDF writer imports
+it, lazily, at its first render.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import stat
+from collections.abc import Callable, Iterable
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+Refusal = Callable[[str, str], None]
+"""Called with (url, reason) when a resource is refused."""
+
+
+class RefusedResource(ValueError):
+    """Raised to WeasyPrint for a refused URL. WeasyPrint catches it (it is an
+    ``Exception``, not a ``FatalURLFetchingError``) and renders without the
+    resource; its name lets the writer skip WeasyPrint's duplicate log line."""
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+class SafeFetcher(URLFetcher):
+    """Serve only vetted local files, ``data:`` and allowed hosts."""
+
+    def __init__(self, files: Iterable[str] = (), dirs: Iterable[str] = (), hosts: Iterable[str] = (),
+                 on_refuse: Refusal | None = None, timeout: float = 10) -> None:
+        super().__init__(timeout=timeout, allowed_protocols=("file", "data", "http", "https"),
+                         allow_redirects=False, fail_on_errors=False)
+        self.files = frozenset(_real(f) for f in files)
+        self.dirs = tuple(_real(d) for d in dirs)
+        self.hosts = frozenset(h.lower().strip() for h in hosts if h.strip())
+        self.on_refuse = on_refuse
+
+    def refuse(self, url: str, reason: str) -> RefusedResource:
+        if self.on_refuse is not None:
+            self.on_refuse(url, reason)
+        return RefusedResource(f"refused {url}: {reason}")
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise self.refuse(url, "malformed URL") from None
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            return self._file(url, parts.netloc, parts.path)
+        if scheme in ("http", "https"):
+            host = (parts.hostname or "").lower()
+            if host and host in self.hosts:
+                return super().fetch(url, headers)
+            raise self.refuse(url, f"host {host or '(none)'!r} is not in [pdf] allowed_hosts")
+        raise self.refuse(url, f"{scheme or 'relative'} URLs are not fetched")
+
+    def allowed_path(self, real: str) -> bool:
+        """Whether a resolved path is a vetted asset or inside a theme folder."""
+        if real in self.files:
+            return True
+        return any(real == d or real.startswith(d.rstrip(os.sep) + os.sep) for d in self.dirs)
+
+    def _file(self, url: str, netloc: str, path: str) -> URLFetcherResponse:
+        if netloc not in ("", "localhost"):
+            raise self.refuse(url, "file URL on another host")
+        real = _real(url2pathname(unquote(path)))
+        if not self.allowed_path(real):
+            raise self.refuse(url, "outside the article's assets and the theme")
+        try:
+            # O_NOFOLLOW: ``real`` has no symlinks left; one appearing now is an attack.
+            # O_NONBLOCK: opening a FIFO must not hang; it is refused below.
+            fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as e:
+            raise self.refuse(url, f"cannot open: {e.strerror}") from None
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise self.refuse(url, "not a regular file")
+            data = f.read()
+        media_type = mimetypes.guess_type(real)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body=data, headers={"Content-Type": media_type})
