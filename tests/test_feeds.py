@@ -199,6 +199,8 @@ def test_json_feed_items_equal_the_model(dist: Path, by_id: dict[str, m.Article]
         assert [w for w in m.words(item["summary"]) if w != "•"] == expected_summary_words(a)
         assert html_words(item["content_html"]) == body_words(a)
         assert item["language"] == a.meta.language
+        content = lxml.html.fragment_fromstring(item["content_html"], create_parent="div")
+        assert (content[0].get("dir") == "rtl") == (a.meta.direction == "rtl")
 
 
 def test_rss_structure(dist: Path, samples: dict[str, m.Article]) -> None:
@@ -575,6 +577,12 @@ def test_missing_base_url_is_a_config_error(theme: Any) -> None:
         with pytest.raises(ConfigError, match="base_url") as exc:
             render(writer, [article("a")], theme, site=Site())
         assert exc.value.path == "storyexport.toml"
+
+
+def test_two_stories_with_one_link_are_reported(theme: Any) -> None:
+    url = "https://unit.example/story"
+    _, diags = render(AtomWriter, [article("a", canonical_url=url), article("b", canonical_url=url)], theme)
+    assert [d.path for d in diags.warnings if "same link" in d.message] == ["b.md"]
 
 
 def test_order_is_newest_first_with_slug_breaking_ties(theme: Any) -> None:

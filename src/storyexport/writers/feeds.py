@@ -44,7 +44,7 @@ from lxml import etree
 from .. import __version__
 from .. import model as m
 from ..config import Site
-from ..errors import ConfigError
+from ..errors import ConfigError, WriterError
 from ..readers.source import slugify
 from ..xhtml import HtmlOptions, render_fragment
 from . import RenderContext, Writer
@@ -62,11 +62,11 @@ MEDIA_DIR = "media"
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 # What the shared renderer emits, and nothing else.
-_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "figure", "figcaption",
+_TAGS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "figure", "figcaption",
          "img", "table", "caption", "thead", "tbody", "tr", "th", "td", "pre", "code", "hr", "br", "em",
          "strong", "del", "sup", "sub", "a", "section"}
-_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height", "title"}, "ol": {"start"},
-               "th": {"scope", "style"}, "td": {"style"}}
+_ATTRIBUTES = {"div": {"dir", "lang"}, "a": {"href", "title"}, "img": {"src", "alt", "width", "height", "title"},
+               "ol": {"start"}, "th": {"scope", "style"}, "td": {"style"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
 
 # Enclosures, in order of preference: RSS allows one per item and takes the
@@ -114,7 +114,10 @@ class Media:
     def url(self, asset: m.Asset) -> str:
         rel = f"{MEDIA_DIR}/{asset.key}"
         if rel not in self.files:
-            self.files[rel] = self.ctx.asset_bytes(asset)
+            try:
+                self.files[rel] = self.ctx.asset_bytes(asset)
+            except OSError as e:  # vetted by the reader, but gone since
+                raise WriterError(f"feeds: image {asset.key!r} could not be read: {e.strerror}", asset.path) from e
         return self.site.absolute(quote(rel))
 
 
@@ -168,6 +171,8 @@ def content_html(article: m.Article, ctx: RenderContext, link: str, media: Media
     """The article body and footnotes as sanitised HTML with absolute URLs."""
     raw = render_fragment(article, HtmlOptions(image_url=media.url, footnotes="endnotes"))
     raw = clean_text(raw, article, ctx, "content")  # before nh3, which drops some silently
+    if article.meta.direction == "rtl":  # feed readers know nothing of the page's dir attribute
+        raw = f'<div dir="rtl" lang="{html.escape(article.meta.language)}">{raw}</div>'
     return nh3.clean(raw, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
                      filter_style_properties={"text-align"}, url_relative=("rewrite_with_base", link))
 
@@ -204,7 +209,17 @@ def newest_first(items: Iterable[Item]) -> list[Item]:
 
 
 def build_items(articles: Sequence[m.Article], ctx: RenderContext, site: Site, media: Media) -> list[Item]:
-    return newest_first(build_item(a, ctx, site, media) for a in articles)
+    """Every story as a feed item, newest first; two stories with one link
+    would share an id and readers would show only one: say so."""
+    items: list[Item] = []
+    owner: dict[str, str] = {}
+    for article in articles:
+        item = build_item(article, ctx, site, media)
+        if owner.setdefault(item.id, item.slug) != item.slug:
+            ctx.warn(article, f"feeds: {item.slug!r} has the same link as {owner[item.id]!r} ({item.link}); "
+                              "feed readers will show only one of them")
+        items.append(item)
+    return newest_first(items)
 
 
 # ------------------------------------------------------------- the documents
