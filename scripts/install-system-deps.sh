@@ -2,13 +2,13 @@
 # Install the Debian packages storyexport needs. Run as root (or with sudo).
 #   - Pango + HarfBuzz subsetter: WeasyPrint (PDF)
 #   - a Java runtime: EPUBCheck (EPUB validation)
-#   - poppler-utils, pandoc, LibreOffice Writer: independent readers used by tests
+#   - poppler-utils, pandoc, LibreOffice Writer, newsboat: independent readers used by tests
 #   - Noto CJK: the CJK fallback face the themes name (too large to commit)
 set -euo pipefail
 packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig shared-mime-info
   default-jre-headless
-  poppler-utils pandoc libreoffice-writer-nogui
+  poppler-utils pandoc libreoffice-writer-nogui newsboat
   fonts-noto-cjk
 )
 missing=()

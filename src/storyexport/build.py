@@ -229,7 +229,11 @@ class Builder:
             rel = self._rel(path)
             entry = manifest["sources"].get(rel)
             todo = tuple(n for n in self.article_writers if self.force or not self._fresh(path, entry, n))
-            if todo:
+            # A source is (re)read when a writer needs it or when the manifest does
+            # not know it as it is now (collections need its entry).
+            stale = not entry or entry.get("error") or entry.get("hash") != self._source_key(
+                path, entry.get("assets", {}))
+            if todo or self.force or stale:
                 jobs.append(_Job(path, self.root, todo, self.strict))
             else:
                 skipped.append(rel)
@@ -402,8 +406,12 @@ class Builder:
         }
         ctx = RenderContext(self.theme, self.site, self.diagnostics, outputs)
         articles = LazyArticles(good, self.root, self.site)
+        # feeds link to per-article files (enclosures): their set and sizes are inputs too
+        linked = hashlib.sha256(json.dumps(
+            {slug: {n: [o.path, o.media_type, o.length] for n, o in v.items()} for slug, v in outputs.items()},
+            sort_keys=True).encode()).hexdigest()[:16]
         for name in self.collection_writers:
-            key = f"{self._env_key(name)}-{corpus}"
+            key = f"{self._env_key(name)}-{corpus}-{linked}"
             prev = colls.get(name, {})
             if (not self.force and prev.get("key") == key
                     and all((self.out / f).is_file() for f in prev.get("files", []))):
