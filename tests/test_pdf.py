@@ -173,12 +173,10 @@ def body_and_notes(article: Article) -> tuple[str, list[str]]:
 # ----------------------------------------------------------------- text
 
 
-@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("slug", [s for s in SLUGS if s != "arabic-water-report"])
 def test_every_word_in_order(dist: Path, samples: dict[str, Article], slug: str) -> None:
     article = samples[slug]
     lang = article.meta.language
-    if article.meta.direction == "rtl":
-        pytest.skip("right-to-left: see test_rtl_every_word_present")
     pdf = tokens(pdftotext(pdf_path(dist, slug)), lang)
     body, notes = body_and_notes(article)
     for label, text in [("body", body), *((f"footnote {i}", n) for i, n in enumerate(notes, 1))]:
@@ -633,10 +631,11 @@ def test_weasyprint_errors_become_warnings(writer: PdfWriter, tmp_path: Path) ->
     broken.write_bytes(b"\x89PNG\r\n\x1a\nnot really a png")
     asset = Asset("broken.png", str(broken), "image/png", 10, 10, "0" * 64)
     article = _article((Para((Image("a broken image", "broken.png"),)),), (asset,))
-    data, diags = render(writer, article)
-    assert data.startswith(b"%PDF-")
-    assert any(d.path == article.source_path and "WeasyPrint" in d.message and "broken.png" in d.message
-               for d in diags.items), [str(d) for d in diags.items]
+    for _ in range(2):  # the second article using it is told too (no silent cache hit)
+        data, diags = render(writer, article)
+        assert data.startswith(b"%PDF-")
+        assert any(d.path == article.source_path and "WeasyPrint" in d.message and "broken.png" in d.message
+                   for d in diags.items), [str(d) for d in diags.items]
 
 
 def poppler_text(data: bytes) -> str:

@@ -49,6 +49,8 @@ MAX_DEPTH = 100
 fails with ``RecursionError`` somewhere past ~130 nested elements (after
 spending minutes on very deep input); the HTML adds a few levels of its own."""
 
+IMAGE_CACHE_ENTRIES = 256
+IMAGE_CACHE_BYTES = 64 * 1024 * 1024
 _WRAPPER_DEPTH = 4  # html > body > article > div.body around the blocks
 _SUMMARY_DEPTH = 3  # aside > ul > li around a summary item
 
@@ -297,6 +299,19 @@ class PdfWriter(Writer):
     def __init__(self, theme: Any, site: Any) -> None:
         super().__init__(theme, site)
         self._engine: _Engine | None = None
+        self._images: dict[str, Any] = {}
+
+    def image_cache(self) -> dict[str, Any]:
+        """WeasyPrint's decoded-image cache, shared by the articles this
+        process renders (a logo or chart decoded once, not per article).
+        Image URLs carry the asset's hash, so a changed file is a new entry;
+        the cache is emptied between articles once it holds too much."""
+        held = sum(len(v) for v in self._images.values() if isinstance(v, bytes | bytearray))
+        if len(self._images) > IMAGE_CACHE_ENTRIES or held > IMAGE_CACHE_BYTES:
+            self._images.clear()
+        for url in [u for u, v in self._images.items() if v is None]:
+            del self._images[url]  # a failed image: retry, so each article reports it
+        return self._images
 
     # --------------------------------------------------------------- setup
 
@@ -348,6 +363,7 @@ class PdfWriter(Writer):
             "pdf_tags": True,
             "pdf_variant": self.site.pdf_variant or None,
             "pdf_identifier": document_identifier(article),
+            "cache": self.image_cache(),
         }
 
     @staticmethod
@@ -380,7 +396,7 @@ class PdfWriter(Writer):
         from .pdf_fetch import SafeFetcher
 
         def image_url(asset: Asset) -> str:
-            return _file_uri(asset.path)
+            return f"{_file_uri(asset.path)}?sha256={asset.sha256}"
 
         html = render_article(article, self.theme, self.site, HtmlOptions(image_url=image_url, footnotes="float"))
         fetcher = SafeFetcher(
