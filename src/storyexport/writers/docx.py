@@ -1,0 +1,616 @@
+"""DOCX: a native Word document an editor can take over without fixing anything.
+
+The writer walks the article model (not the HTML) with python-docx and drops
+to OOXML where python-docx has no API: hyperlinks, footnotes, fields,
+bookmarks, numbering and font embedding (see :mod:`.docx_ooxml`). Every
+paragraph carries a named style generated from the theme (see
+:mod:`.docx_styles`); runs carry only inline emphasis. Nothing of
+python-docx's template survives that could leak into the output (its styles,
+thumbnail, rsids, 2013 dates, "python-docx" author), and the zip is
+rewritten with the article's own date so two runs give identical bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+import docx
+from docx.image.exceptions import UnrecognizedImageError
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml.ns import qn
+from docx.oxml.shape import CT_Inline
+
+from .. import model as m
+from . import RenderContext, Writer
+from .docx_ooxml import (
+    TBLPR_ORDER,
+    Element,
+    FontEntry,
+    FootnotesPart,
+    app_properties_part,
+    bookmark_names,
+    el,
+    emu,
+    field,
+    font_info,
+    font_table_part,
+    link_allowed,
+    ordered,
+    ppr,
+    rpr,
+    settings_children,
+    text,
+    twips,
+    val,
+    xml_safe,
+)
+from .docx_styles import CSS, LIST_LEVELS, S, StyleSet, bold, italic, scripts_for
+from .ziputil import rezip
+
+PX_PT = 0.75  # CSS pixel in points: image sizes follow the PDF's 96 dpi
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_TEMPLATE_JUNK = ("/stylesWithEffects", "/customXml", "/fontTable", "/metadata/thumbnail", "/extended-properties")
+SUMMARY_TITLE = "Story at a glance"  # as in article.html.j2
+
+
+@functools.lru_cache(maxsize=32)
+def _font_bytes(path: Path) -> bytes:
+    """Theme font files, read once per process (they are shared by all articles)."""
+    return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class _Fmt:
+    """Inline formatting inherited by the runs under an inline node."""
+
+    bold: bool = False
+    italic: bool = False
+    strike: bool = False
+    vert: str = ""
+    style: str = ""
+
+    def props(self, rtl: bool = False) -> Element | None:
+        children: list[Element | None] = [val("w:rStyle", self.style) if self.style else None]
+        if self.bold:
+            children += bold()
+        if self.italic:
+            children += italic()
+        if self.strike:
+            children.append(el("w:strike"))
+        if self.vert:
+            children.append(val("w:vertAlign", self.vert))
+        if rtl:
+            children.append(el("w:rtl"))
+        return rpr(*children) if any(c is not None for c in children) else None
+
+
+@dataclass(frozen=True)
+class _Flow:
+    """How plain paragraphs are styled where blocks are being placed."""
+
+    para_style: str
+    level: int = -1  # list nesting (0-based), -1 outside lists
+
+
+def bidi_segments(s: str) -> list[tuple[str, bool]]:
+    """Split text of a right-to-left paragraph into (text, is_rtl) runs: a
+    left-to-right run spans from a strong LTR character to the last one before
+    the next strong RTL character, so "UNESCO" inside Arabic is not marked
+    ``w:rtl`` (Word would shape it with the complex-script font)."""
+    ltr = [False] * len(s)
+    last_l: int | None = None
+    for i, ch in enumerate(s):
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            for j in range(i if last_l is None else last_l, i + 1):
+                ltr[j] = True
+            last_l = i
+        elif kind in ("R", "AL"):
+            last_l = None
+    out: list[tuple[str, bool]] = []
+    for i, ch in enumerate(s):
+        if out and out[-1][1] == (not ltr[i]):
+            out[-1] = (out[-1][0] + ch, not ltr[i])
+        else:
+            out.append((ch, not ltr[i]))
+    return out
+
+
+class DocxWriter(Writer):
+    name = "docx"
+    extension = "docx"
+    media_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    version = "1"
+    description = "Word document with the theme's styles, real footnotes, links and embedded fonts"
+
+    def render(self, article: m.Article, ctx: RenderContext) -> bytes:
+        data = _Builder(article, self, ctx).build()
+        return rezip(data, article.meta.modified)
+
+
+class _Builder:
+    """Builds one document; holds the state a walk needs (relationship owner,
+    footnote ids, bookmark and shape counters)."""
+
+    def __init__(self, article: m.Article, writer: DocxWriter, ctx: RenderContext) -> None:
+        self.a, self.t, self.ctx = article, writer.theme, ctx
+        meta = article.meta
+        self.rtl = meta.direction == "rtl"
+        self.styles = StyleSet(self.t, scripts_for(self.t, meta.language, self.rtl))
+        self.doc = docx.Document()
+        self.part = self.doc.part  # owner of relationships for what is being built (document or footnotes)
+        self.sect = self.doc.element.body.sectPr
+        page = self.t.page
+        self.text_width = page["width"] - page["margin_left"] - page["margin_right"]
+        self.bookmarks = bookmark_names(h.id for h in m.query(article, m.Heading))
+        self.bookmarked: set[str] = set()
+        self.counters = Counter[str]()
+        self.note_ids: dict[str, int] = {}
+        self.ref_counts = Counter(n.label for n in self._walk_body() if isinstance(n, m.NoteRef))
+        self.in_footnote = False
+        self.warned: set[str] = set()
+
+    def _walk_body(self) -> list[object]:
+        roots: list[object] = [*self.a.blocks]
+        for item in self.a.meta.summary:
+            roots.extend(item)
+        return [n for r in roots for n in m.walk(r)]
+
+    def warn(self, message: str) -> None:
+        if message not in self.warned:
+            self.warned.add(message)
+            self.ctx.warn(self.a, f"docx: {message}")
+
+    def next_id(self, kind: str) -> int:
+        self.counters[kind] += 1
+        return self.counters[kind]
+
+    # --------------------------------------------------------------- build
+
+    def build(self) -> bytes:
+        meta = self.a.meta
+        self._masthead()
+        self._summary()
+        self._blocks(self.a.blocks, _Flow(S.BODY), self._emit)
+        self._orphan_notes()
+        if meta.rights:
+            self._emit(self._p(S.RIGHTS, self._runs(meta.rights, _Fmt())))
+        has_notes = self._footnotes()
+        self._section()
+        self._footer()
+        self._install_parts(has_notes)
+        self._core_properties()
+        out = io.BytesIO()
+        self.doc.save(out)
+        return out.getvalue()
+
+    def _emit(self, e: Element) -> None:
+        self.sect.addprevious(e)
+
+    def _p(self, style: str, content: list[Element], *props: Element | None, bidi: bool | None = None) -> Element:
+        rtl = self.rtl if bidi is None else bidi
+        return el("w:p", None, ppr(val("w:pStyle", style), el("w:bidi") if rtl else None, *props), *content)
+
+    # ------------------------------------------------------------ masthead
+
+    def _masthead(self) -> None:
+        from ..xhtml import format_date  # the HTML's date wording; imported late (Jinja2)
+
+        meta = self.a.meta
+        if meta.publisher:
+            self._emit(self._p(S.PUBLICATION, self._runs(meta.publisher, _Fmt())))
+        self._emit(self._p(S.TITLE, self._runs(meta.title, _Fmt())))
+        if meta.subtitle:
+            self._emit(self._p(S.SUBTITLE, self._runs(meta.subtitle, _Fmt())))
+        if meta.authors:
+            content: list[Element] = []
+            for i, author in enumerate(meta.authors):
+                if i:
+                    content += self._runs(" and " if i == len(meta.authors) - 1 else ", ", _Fmt())
+                content += self._runs(author.name, _Fmt(style=S.AUTHOR))
+            self._emit(self._p(S.BYLINE, content))
+        date = format_date(meta.published, meta.language)
+        if meta.updated:
+            date += " · Updated " + format_date(meta.updated, meta.language)
+        self._emit(self._p(S.DATELINE, self._runs(date, _Fmt())))
+
+    def _summary(self) -> None:
+        if not self.a.meta.summary:
+            return
+        self._emit(self._p(S.SUMMARY_TITLE, self._runs(SUMMARY_TITLE, _Fmt())))
+        for item in self.a.meta.summary:
+            self._emit(self._p(S.SUMMARY, self._inlines(item)))
+
+    # -------------------------------------------------------------- blocks
+
+    def _blocks(self, blocks: tuple[m.Block, ...], flow: _Flow, emit: Callable[[Element], None]) -> None:
+        for b in blocks:
+            self._block(b, flow, emit)
+
+    def _block(self, b: m.Block, flow: _Flow, emit: Callable[[Element], None]) -> None:
+        match b:
+            case m.Para(c):
+                emit(self._p(flow.para_style, self._inlines(c)))
+            case m.Heading(level, c, hid):
+                emit(self._p(S.heading(level), self._bookmarked(hid, self._inlines(c))))
+            case m.BulletList() | m.OrderedList():
+                self._list(b, flow, emit)
+            case m.BlockQuote(bs):
+                self._blocks(bs, replace(flow, para_style=S.QUOTE), emit)
+            case m.Figure(image, caption):
+                emit(self._p(S.FIGURE, self._image(image, _Fmt(), block=True)))
+                if caption:
+                    emit(self._p(S.CAPTION, self._inlines(caption)))
+            case m.Table():
+                self._table(b, emit)
+            case m.CodeBlock(code, _lang):
+                # code reads left to right even in an Arabic story
+                emit(self._p(S.CODE, self._runs(code.rstrip("\n"), _Fmt(), verbatim=True), bidi=False))
+            case m.ThematicBreak():
+                emit(self._p(S.RULE, []))
+            case _:  # pragma: no cover - the model's block set is closed
+                self.warn(f"block {type(b).__name__} cannot be represented and was left out")
+
+    def _bookmarked(self, hid: str, content: list[Element]) -> list[Element]:
+        """Wrap a heading's runs in the bookmark that ``#id`` links point to."""
+        name = self.bookmarks.get(hid)
+        if not name or name in self.bookmarked:
+            return content
+        self.bookmarked.add(name)
+        bid = self.next_id("bookmark")
+        return [el("w:bookmarkStart", {"w:id": bid, "w:name": name}), *content, el("w:bookmarkEnd", {"w:id": bid})]
+
+    def _list(self, lst: m.BulletList | m.OrderedList, flow: _Flow, emit: Callable[[Element], None]) -> None:
+        """Each list gets its own ``w:num`` (so numbering restarts and honours
+        ``start``); later blocks of an item continue at the item's indent."""
+        level = flow.level + 1
+        if level >= LIST_LEVELS:
+            self.warn(f"list nested deeper than {LIST_LEVELS} levels; deeper items are shown at level {LIST_LEVELS}")
+            level = LIST_LEVELS - 1
+        is_ordered = isinstance(lst, m.OrderedList)
+        num = self.styles.new_list(is_ordered, level, lst.start if isinstance(lst, m.OrderedList) else 1)
+        style = S.LIST_NUMBER if is_ordered else S.LIST_BULLET
+        inner = _Flow(S.list_continue(level), level)
+        for item in lst.items:
+            numbered = el("w:numPr", None, val("w:ilvl", level), val("w:numId", num))
+            first, rest = (item.blocks[0], item.blocks[1:]) if item.blocks else (None, ())
+            if isinstance(first, m.Para):
+                emit(self._p(style, self._inlines(first.children), numbered))
+            else:  # the marker still needs a paragraph of its own
+                emit(self._p(style, [], numbered))
+                rest = item.blocks
+            self._blocks(tuple(rest), inner, emit)
+
+    def _table(self, t: m.Table, emit: Callable[[Element], None]) -> None:
+        if t.caption:
+            emit(self._p(S.CAPTION, self._inlines(t.caption)))
+        rows: list[tuple[tuple[m.TableCell, ...], bool]] = [(t.header, True)] if t.header else []
+        rows += [(r, False) for r in t.rows]
+        ncols = max((len(r) for r, _ in rows), default=0)
+        if not ncols:
+            self.warn("an empty table was left out")
+            return
+        widths = self._column_widths([r for r, _ in rows], ncols)
+        look = {"w:val": "0620" if t.header else "0600", "w:firstRow": int(bool(t.header)), "w:lastRow": 0,
+                "w:firstColumn": 0, "w:lastColumn": 0, "w:noHBand": 1, "w:noVBand": 1}
+        tbl = el("w:tbl", None, ordered("w:tblPr", [
+            val("w:tblStyle", S.TABLE), el("w:bidiVisual") if self.rtl else None,
+            el("w:tblW", {"w:w": sum(widths), "w:type": "dxa"}), el("w:tblLook", look)], TBLPR_ORDER),
+            el("w:tblGrid", None, *(el("w:gridCol", {"w:w": w}) for w in widths)))
+        mirror = {"left": "right", "right": "left"} if self.rtl else {}
+        for cells, head in rows:
+            tr = el("w:tr", None, el("w:trPr", None, el("w:cantSplit"), el("w:tblHeader") if head else None))
+            for i in range(ncols):
+                cell = cells[i] if i < len(cells) else m.TableCell(())
+                align = t.align[i] if i < len(t.align) else ""
+                jc = val("w:jc", mirror.get(align, align)) if align else None
+                p = self._p(S.TABLE_HEADING if head else S.TABLE_CONTENTS, self._inlines(cell.children), jc)
+                tr.append(el("w:tc", None, el("w:tcPr", None, el("w:tcW", {"w:w": widths[i], "w:type": "dxa"})), p))
+            tbl.append(tr)
+        emit(tbl)
+        emit(self._p(S.TABLE_CONTENTS, []))  # Word needs a paragraph between two tables; gives the table room
+
+    def _column_widths(self, rows: list[tuple[m.TableCell, ...]], ncols: int) -> list[int]:
+        """Full text width shared by content length (capped, so one long
+        column cannot starve the others)."""
+        weights = []
+        for i in range(ncols):
+            longest = max((len(m.inline_text(r[i].children)) for r in rows if i < len(r)), default=0)
+            weights.append(min(max(longest, 4), 40))
+        total = twips(self.text_width)
+        widths = [total * w // sum(weights) for w in weights]
+        widths[-1] += total - sum(widths)
+        return widths
+
+    # ------------------------------------------------------------- inlines
+
+    def _inlines(self, nodes: tuple[m.Inline, ...], fmt: _Fmt = _Fmt()) -> list[Element]:
+        out: list[Element] = []
+        for n in nodes:
+            match n:
+                case m.Text(s):
+                    out += self._runs(s, fmt)
+                case m.Emph(c):
+                    out += self._inlines(c, replace(fmt, italic=True))
+                case m.Strong(c):
+                    out += self._inlines(c, replace(fmt, bold=True))
+                case m.Strike(c):
+                    out += self._inlines(c, replace(fmt, strike=True))
+                case m.Superscript(c):
+                    out += self._inlines(c, replace(fmt, vert="superscript"))
+                case m.Subscript(c):
+                    out += self._inlines(c, replace(fmt, vert="subscript"))
+                case m.Code(s):
+                    out += self._runs(s, replace(fmt, style=S.CODE_CHAR))
+                case m.Link(c, url, title):
+                    out += self._link(c, url, title, fmt)
+                case m.Image():
+                    out += self._image(n, fmt, block=False)
+                case m.LineBreak():
+                    out.append(el("w:r", None, fmt.props(), el("w:br")))
+                case m.NoteRef(label):
+                    out += self._noteref(label)
+                case _:  # pragma: no cover - the model's inline set is closed
+                    self.warn(f"inline {type(n).__name__} cannot be represented and was left out")
+        return out
+
+    def _runs(self, s: str, fmt: _Fmt, verbatim: bool = False) -> list[Element]:
+        """Runs for a piece of text: tabs as ``w:tab``; newlines as ``w:br`` in
+        code and as spaces elsewhere (soft breaks); RTL/LTR split in RTL stories."""
+        s, stripped = xml_safe(s)
+        if stripped:
+            self.warn("control characters XML cannot hold were removed")
+        if not verbatim:
+            s = s.replace("\r\n", " ").replace("\n", " ")
+        segments = bidi_segments(s) if self.rtl and not verbatim else [(s, False)]
+        out = []
+        for seg, rtl in segments:
+            r = el("w:r", None, fmt.props(rtl))
+            for piece in re.split(r"(\t|\n)", seg):
+                if piece == "\t":
+                    r.append(el("w:tab"))
+                elif piece == "\n":
+                    r.append(el("w:br"))
+                elif piece:
+                    r.append(text(piece))
+            out.append(r)
+        return out
+
+    def _link(self, children: tuple[m.Inline, ...], url: str, title: str, fmt: _Fmt) -> list[Element]:
+        """A real ``w:hyperlink``: external relationship for web and mail
+        links, a bookmark anchor for ``#heading`` links; anything else keeps
+        its text and says why."""
+        if url.startswith("#"):
+            name = self.bookmarks.get(url[1:])
+            if not name:
+                self.warn(f"link to {url!r} has no heading with that id; kept as plain text")
+                return self._inlines(children, fmt)
+            link = el("w:hyperlink", {"w:anchor": name, "w:history": 1})
+        elif link_allowed(url):
+            link = el("w:hyperlink", {"r:id": self.part.relate_to(url, RT.HYPERLINK, is_external=True),
+                                      "w:history": 1})
+        else:
+            self.warn(f"link target {url!r} is not http, https or mailto; kept as plain text")
+            return self._inlines(children, fmt)
+        if title:
+            link.set(qn("w:tooltip"), xml_safe(title)[0])
+        for e in self._inlines(children, replace(fmt, style=fmt.style or S.HYPERLINK)):
+            link.append(e)
+        return [link]
+
+    def _image(self, img: m.Image, fmt: _Fmt, block: bool) -> list[Element]:
+        """A picture run: figures at their CSS size capped to the text width,
+        inline images one line high (as the PDF); alt text in ``wp:docPr/@descr``."""
+        asset = self.a.asset(img.src)
+        if asset is None or asset.width <= 0 or asset.height <= 0:
+            self.warn(f"image {img.src!r} is not available; its alt text is used instead")
+            return self._runs(img.alt, fmt)
+        if block:
+            width = min(self.text_width, asset.width * PX_PT)
+            height = width * asset.height / asset.width
+        else:
+            height = self.t.base_size * CSS.inline_image_em
+            width = min(self.text_width, height * asset.width / asset.height)
+            height = width * asset.height / asset.width
+        try:
+            rid, _image = self.part.get_or_add_image(io.BytesIO(self.ctx.asset_bytes(asset)))
+        except (UnrecognizedImageError, OSError) as e:
+            self.warn(f"image {img.src!r} cannot be embedded ({e}); its alt text is used instead")
+            return self._runs(img.alt, fmt)
+        shape = self.next_id("shape")
+        inline = CT_Inline.new_pic_inline(shape, rid, PurePosixPath(asset.key).name, emu(width), emu(height))
+        for side in ("distT", "distB", "distL", "distR"):  # LibreOffice pads pictures that omit these
+            inline.set(side, "0")
+        alt = xml_safe(img.alt)[0]
+        inline.docPr.set("descr", alt)
+        for cnv in inline.iter(qn("pic:cNvPr")):
+            cnv.set("descr", alt)
+        if img.title:
+            inline.docPr.set("title", xml_safe(img.title)[0])
+        return [el("w:r", None, fmt.props(), el("w:drawing", None, inline))]
+
+    def _noteref(self, label: str) -> list[Element]:
+        """The first reference becomes a real footnote; a repeated reference
+        is a ``NOTEREF`` field to a bookmark on the first, as Word makes it."""
+        if self.a.footnote(label) is None:
+            self.warn(f"footnote reference [^{label}] has no footnote; left out")
+            return []
+
+        def ref_props() -> Element:
+            return rpr(val("w:rStyle", S.FOOTNOTE_REF))
+
+        bookmark = f"_RefNote_{self.note_ids.get(label, len(self.note_ids) + 1)}"
+        if label in self.note_ids:
+            return field(f"NOTEREF {bookmark} \\f \\h", str(self.note_ids[label]), ref_props)
+        if self.in_footnote:
+            self.warn(f"footnote [^{label}] is referenced only from another footnote, which Word cannot nest;"
+                      " it is printed at the end of the story")
+            return []
+        self.note_ids[label] = len(self.note_ids) + 1
+        run = el("w:r", None, ref_props(), el("w:footnoteReference", {"w:id": self.note_ids[label]}))
+        if self.ref_counts[label] < 2:
+            return [run]
+        bid = self.next_id("bookmark")
+        return [el("w:bookmarkStart", {"w:id": bid, "w:name": bookmark}), run, el("w:bookmarkEnd", {"w:id": bid})]
+
+    # ----------------------------------------------------------- footnotes
+
+    def _footnotes(self) -> bool:
+        """``word/footnotes.xml`` with one ``w:footnote`` per referenced note,
+        each starting with its ``w:footnoteRef`` mark."""
+        if not self.note_ids:
+            return False
+        part = FootnotesPart.new(self.doc.part.package)
+        self.part, self.in_footnote = part, True
+        for label, nid in list(self.note_ids.items()):
+            note = self.a.footnote(label)
+            assert note is not None
+            fn = el("w:footnote", {"w:id": nid})
+            self._blocks(note.blocks, _Flow(S.FOOTNOTE_TEXT), fn.append)
+            first = fn.find(qn("w:p"))
+            if first is None or fn.index(first) != 0:
+                first = self._p(S.FOOTNOTE_TEXT, [])
+                fn.insert(0, first)
+            mark = el("w:r", None, rpr(val("w:rStyle", S.FOOTNOTE_REF)), el("w:footnoteRef"))
+            first.insert(1 if first.find(qn("w:pPr")) is not None else 0, mark)
+            mark.addnext(el("w:r", None, None, text(" ")))
+            part.element.append(fn)
+        self.part, self.in_footnote = self.doc.part, False
+        self.doc.part.relate_to(part, RT.FOOTNOTES)
+        return True
+
+    def _orphan_notes(self) -> None:
+        """Footnotes no body text refers to cannot be Word footnotes: print
+        them after the story rather than drop them."""
+        referenced = set(self.ref_counts)
+        for note in self.a.footnotes:
+            if note.label not in referenced:
+                self.warn(f"footnote [^{note.label}] is never referenced; printed at the end of the story")
+                self._blocks(note.blocks, _Flow(S.FOOTNOTE_TEXT), self._emit)
+
+    # ------------------------------------------------------- page, parts
+
+    def _section(self) -> None:
+        """Page size and margins from the theme (twips), no rsids, RTL section."""
+        for attr in list(self.sect.attrib):
+            del self.sect.attrib[attr]
+        page = self.t.page
+        pg_sz = self.sect.find(qn("w:pgSz"))
+        pg_sz.attrib.clear()
+        pg_sz.set(qn("w:w"), str(twips(page["width"])))
+        pg_sz.set(qn("w:h"), str(twips(page["height"])))
+        if page["width"] > page["height"]:
+            pg_sz.set(qn("w:orient"), "landscape")
+        margins = {"top": page["margin_top"], "right": page["margin_right"], "bottom": page["margin_bottom"],
+                   "left": page["margin_left"], "header": page["margin_top"] / 2,
+                   "footer": page["margin_bottom"] / 2, "gutter": 0}
+        pg_mar = self.sect.find(qn("w:pgMar"))
+        pg_mar.attrib.clear()
+        for k, v in margins.items():
+            pg_mar.set(qn(f"w:{k}"), str(twips(v)))
+        if self.rtl:
+            self.sect.find(qn("w:docGrid")).addprevious(el("w:bidi"))
+
+    def _footer(self) -> None:
+        """"Page X of Y" with PAGE and NUMPAGES fields (numbers alone outside English)."""
+        footer = self.doc.sections[0].footer
+        footer.is_linked_to_previous = False
+        old = footer.paragraphs[0]._p
+
+        def props() -> Element | None:
+            return None
+
+        english = self.a.meta.language.split("-")[0].lower() == "en"
+        runs = [*self._runs("Page ", _Fmt())] if english else []
+        runs += field("PAGE", "1", props)
+        runs += self._runs(" of " if english else " / ", _Fmt())
+        runs += field("NUMPAGES", "1", props)
+        old.getparent().replace(old, self._p(S.FOOTER, runs))
+
+    def _fonts(self) -> tuple[list[FontEntry], dict[str, list[tuple[bool, bool, bytes]]]]:
+        """The theme faces this story uses, to embed; the CJK family is named
+        but not embedded (a system font, ~16 MB a weight)."""
+        roles = ["body", "heading"]
+        if any(isinstance(n, m.Code | m.CodeBlock) for n in self._walk_all()):
+            roles.append("code")
+        if self.rtl or _ARABIC.search(m.plain_text(self.a)):
+            roles.append("arabic")
+        entries: dict[str, FontEntry] = {}
+        files: dict[str, list[tuple[bool, bool, bytes]]] = {}
+        for role in roles:
+            face = self.t.fonts[role]
+            if face.family in entries:
+                continue
+            faces = [(b, i, _font_bytes(p)) for (b, i), p in sorted(face.files)]
+            info = font_info(faces[0][2])
+            entries[face.family] = FontEntry(face.family, info)
+            if all(font_info(d).embeddable for _b, _i, d in faces):
+                files[face.family] = faces
+            else:
+                self.warn(f"font {face.family!r} does not allow embedding; the document names it only")
+        sc = self.styles.scripts
+        if sc.east_asian and sc.cjk_family:
+            entries.setdefault(sc.cjk_family, FontEntry(sc.cjk_family))
+        return list(entries.values()), files
+
+    def _walk_all(self) -> list[object]:
+        return [*self._walk_body(), *(n for f in self.a.footnotes for n in m.walk(f))]
+
+    def _install_parts(self, has_notes: bool) -> None:
+        """Replace the template's styles, numbering, settings, font table and
+        app properties with ours; drop its thumbnail and stale extra parts."""
+        package = self.doc.part.package
+        for rels in (package.rels, self.doc.part.rels):
+            for rid, rel in list(rels.items()):
+                if rel.reltype.endswith(_TEMPLATE_JUNK):
+                    del rels[rid]
+        for root, children in ((self.doc.styles.element, self.styles.styles_children()),
+                               (self.doc.part.numbering_part.element, self.styles.numbering_children()),
+                               (self.doc.settings.element, self._settings(has_notes))):
+            for child in list(root):
+                root.remove(child)
+            root.extend(children)
+        entries, files = self._fonts()
+        self.doc.part.relate_to(font_table_part(package, entries, files), RT.FONT_TABLE)
+        plain = m.plain_text(self.a)
+        app = app_properties_part(package, xml_safe(self.a.meta.publisher)[0], len(m.words(plain)),
+                                  sum(not ch.isspace() for ch in plain))
+        package.relate_to(app, RT.EXTENDED_PROPERTIES)
+
+    def _settings(self, has_notes: bool) -> list[Element]:
+        sc = self.styles.scripts
+        return settings_children(self.t.spacing["list_indent"], sc.language, sc.east_asian, sc.bidi, has_notes)
+
+    def _core_properties(self) -> None:
+        """Core properties from the article; python-docx writes dates with a
+        literal ``Z``, so they are converted to UTC first."""
+        meta = self.a.meta
+        names = "; ".join(a.name for a in meta.authors)
+        values: dict[str, str] = {
+            "title": meta.title, "author": names or meta.publisher, "subject": meta.subtitle or meta.description,
+            "keywords": ", ".join(meta.tags), "category": meta.tags[0] if meta.tags else meta.publisher,
+            "language": meta.language, "comments": meta.description, "identifier": meta.canonical_url,
+            "last_modified_by": "storyexport",
+        }
+        cp = self.doc.core_properties
+        for key, value in values.items():
+            value = xml_safe(value)[0]
+            if len(value) > 255:  # python-docx's limit (Word's dialog shows no more)
+                self.warn(f"document property {key} is longer than 255 characters and was shortened")
+                value = value[:254] + "…"
+            setattr(cp, key, value)
+        cp.revision = 1
+        cp.created = _utc(meta.published)
+        cp.modified = _utc(meta.modified)
+
+
+def _utc(d: datetime) -> datetime:
+    return d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d

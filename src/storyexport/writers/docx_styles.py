@@ -1,0 +1,390 @@
+"""The DOCX style set and list numbering, generated from the theme tokens.
+
+Every font, size, colour and length comes from :class:`~storyexport.theme.Theme`
+(the same numbers the PDF's CSS is generated from), so a theme change moves
+Word and PDF together. The few ratios that live in ``base.css.j2`` rather than
+in the theme are mirrored in :data:`CSS` and named there, not scattered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..theme import Theme
+from .docx_ooxml import (
+    Element,
+    border,
+    borders,
+    el,
+    hexcolor,
+    ordered,
+    ppr,
+    rpr,
+    shading,
+    size,
+    twips,
+    val,
+)
+
+
+@dataclass(frozen=True)
+class CssRatios:
+    """Numbers ``styles/*/templates/base.css.j2`` writes by hand (not theme
+    tokens yet); mirrored here so the DOCX matches the PDF."""
+
+    heading_line: float = 1.2  # h1..h6 line-height
+    dek_line: float = 1.3  # .dek line-height
+    code_line: float = 1.3  # pre line-height
+    code_scale: float = 0.88  # code, pre font-size (em)
+    inline_image_em: float = 1.2  # img.inline height
+    publication_tracking: float = 0.08  # .publication letter-spacing (em)
+    summary_tracking: float = 0.06  # summary title letter-spacing (em)
+    summary_border: float = 3.0  # aside.summary border-left (pt)
+    quote_border: float = 2.0  # blockquote border-left (pt)
+    rule: float = 1.0  # masthead border-bottom, hr (pt)
+    table_head_rule: float = 1.2  # th border-bottom (pt)
+    table_rule: float = 0.5  # td border-bottom (pt)
+    cell_pad_v: float = 2.0  # th/td padding (pt)
+    cell_pad_h: float = 4.0
+
+
+CSS = CssRatios()
+LIST_LEVELS = 9
+BULLETS = ("•", "–")  # glyphs the shipped text faces all have
+BORDER_SIDES = ("top", "left", "bottom", "right")
+BULLET_NUM, DECIMAL_NUM, SUMMARY_NUM = 1, 2, 3  # abstractNum ids, also the styles' default numIds
+
+
+class S:
+    """Style ids (``w:styleId``); names are in :func:`build_styles`."""
+
+    NORMAL = "Normal"
+    BODY = "BodyText"
+    TITLE = "Title"
+    SUBTITLE = "Subtitle"
+    PUBLICATION = "Publication"
+    BYLINE = "Byline"
+    AUTHOR = "BylineAuthor"
+    DATELINE = "Dateline"
+    SUMMARY_TITLE = "SummaryTitle"
+    SUMMARY = "Summary"
+    QUOTE = "Quote"
+    LIST_BULLET = "ListBullet"
+    LIST_NUMBER = "ListNumber"
+    CAPTION = "Caption"
+    FIGURE = "Figure"
+    CODE = "Code"
+    CODE_CHAR = "CodeChar"
+    RULE = "HorizontalLine"
+    TABLE_CONTENTS = "TableContents"
+    TABLE_HEADING = "TableHeading"
+    TABLE = "StoryTable"
+    FOOTNOTE_TEXT = "FootnoteText"
+    FOOTNOTE_REF = "FootnoteReference"
+    HYPERLINK = "Hyperlink"
+    RIGHTS = "Rights"
+    FOOTER = "Footer"
+
+    @staticmethod
+    def heading(level: int) -> str:
+        return f"Heading{min(max(level, 1), 6)}"
+
+    @staticmethod
+    def list_continue(level: int) -> str:
+        """Paragraphs after the first in a list item at nesting ``level`` (0-based)."""
+        return "ListContinue" if level == 0 else f"ListContinue{level + 1}"
+
+
+@dataclass(frozen=True)
+class Scripts:
+    """Languages and font families for the three script slots of a run."""
+
+    language: str
+    east_asian: str  # the language again when it is CJK, else ""
+    bidi: str  # the language again when it is right-to-left, else ""
+    cjk_family: str
+    rtl: bool
+
+    def lang(self) -> Element:
+        """``w:lang``: the language for Latin runs, and for East Asian and
+        complex-script runs when the document is in such a language."""
+        attrs = {"w:val": self.language}
+        if self.east_asian:
+            attrs["w:eastAsia"] = self.east_asian
+        if self.bidi:
+            attrs["w:bidi"] = self.bidi
+        return el("w:lang", attrs)
+
+
+_CJK_REGION = {"ja": "JP", "zh": "SC", "ko": "KR"}
+
+
+def scripts_for(theme: Theme, language: str, rtl: bool) -> Scripts:
+    """Pick the theme's CJK family by language (``Noto Serif CJK JP`` for
+    Japanese, ``… SC`` for Chinese), falling back to the theme's first."""
+    base = language.split("-")[0].lower()
+    region = _CJK_REGION.get(base, "")
+    if base == "zh" and any(p in language.lower() for p in ("-tw", "-hk", "-hant")):
+        region = "TC"
+    families = list(theme.system_fonts)
+    family = next((f for f in families if region and f.endswith(" " + region)), families[0] if families else "")
+    return Scripts(language, language if region else "", language if rtl else "", family, rtl)
+
+
+def font_families(theme: Theme, role: str, scripts: Scripts) -> Element:
+    """``w:rFonts`` for a theme font role: Latin face, the theme's Arabic face
+    for complex script, the theme's CJK family for East Asian text."""
+    family = theme.fonts[role].family
+    attrs = {"w:ascii": family, "w:hAnsi": family, "w:cs": theme.fonts["arabic"].family}
+    if scripts.cjk_family:
+        attrs["w:eastAsia"] = scripts.cjk_family
+    if scripts.east_asian:
+        attrs["w:hint"] = "eastAsia"
+    return el("w:rFonts", attrs)
+
+
+def spacing(before: float = 0, after: float = 0, line: float | None = None, font_pt: float = 0) -> Element:
+    """Paragraph spacing in points. ``line`` is the CSS line-height ratio: as
+    Word's "multiple" spacing scales the font's own line height (1.36 em for
+    Noto), the CSS box height ``line × font size`` is written as an "at least"
+    height instead, which also lets an inline picture grow its line."""
+    attrs: dict[str, object] = {"w:before": twips(before), "w:after": twips(after)}
+    if line is None:
+        attrs |= {"w:line": 240, "w:lineRule": "auto"}
+    else:
+        attrs |= {"w:line": twips(line * font_pt), "w:lineRule": "atLeast"}
+    return el("w:spacing", attrs)
+
+
+def bold() -> list[Element]:
+    return [el("w:b"), el("w:bCs")]
+
+
+def italic(on: bool = True) -> list[Element]:
+    return [val("w:i", int(on)), val("w:iCs", int(on))]
+
+
+def tracking(em: float, pt: float) -> Element:
+    """Letter spacing of ``em`` at a ``pt`` font size (CSS letter-spacing)."""
+    return val("w:spacing", twips(em * pt))
+
+
+def color(c: str) -> Element:
+    return val("w:color", hexcolor(c))
+
+
+@dataclass(frozen=True)
+class Style:
+    """One ``w:style``."""
+
+    kind: str  # paragraph, character, table, numbering
+    sid: str
+    name: str
+    based_on: str = ""
+    next: str = ""
+    link: str = ""
+    ppr: tuple[Element, ...] = ()
+    rpr: tuple[Element, ...] = ()
+    extra: tuple[Element, ...] = ()  # tblPr, trPr, tblStylePr
+    default: bool = False
+    hidden: bool = False
+
+    def element(self) -> Element:
+        attrs: dict[str, object] = {"w:type": self.kind, "w:styleId": self.sid}
+        if self.default:
+            attrs["w:default"] = 1
+        return el(
+            "w:style", attrs,
+            val("w:name", self.name),
+            val("w:basedOn", self.based_on) if self.based_on else None,
+            val("w:next", self.next) if self.next else None,
+            val("w:link", self.link) if self.link else None,
+            el("w:semiHidden") if self.hidden else None,
+            el("w:unhideWhenUsed") if self.hidden else None,
+            None if self.hidden else el("w:qFormat"),
+            ppr(*self.ppr) if self.ppr else None,
+            rpr(*self.rpr) if self.rpr else None,
+            *self.extra,
+        )
+
+
+@dataclass
+class StyleSet:
+    """Styles and numbering for one document (numbering grows as lists are met)."""
+
+    theme: Theme
+    scripts: Scripts
+    _nums: list[tuple[int, int, int, int]] = field(default_factory=list)  # numId, abstract, level, start
+
+    # -------------------------------------------------------------- lists
+
+    def list_indent(self, level: int) -> Element:
+        step = self.theme.spacing["list_indent"]
+        return el("w:ind", {"w:left": twips(step * (level + 1)), "w:hanging": twips(step)})
+
+    def new_list(self, ordered_list: bool, level: int, start: int = 1) -> int:
+        """A fresh ``w:num`` for one list, so numbering restarts at ``start``."""
+        num_id = len(self._nums) + SUMMARY_NUM + 1
+        self._nums.append((num_id, DECIMAL_NUM if ordered_list else BULLET_NUM, level, start))
+        return num_id
+
+    def _abstract(self, aid: int) -> Element:
+        t = self.theme
+        levels = []
+        for lvl in range(LIST_LEVELS):
+            if aid == DECIMAL_NUM:
+                fmt, lvl_text, run = "decimal", f"%{lvl + 1}.", None
+            else:
+                fmt, lvl_text = "bullet", BULLETS[lvl % len(BULLETS)]
+                run = rpr(font_families(t, "body", self.scripts), color(t.colors["text"]))
+            ind = self.list_indent(lvl if aid != SUMMARY_NUM else lvl + 1)
+            levels.append(el("w:lvl", {"w:ilvl": lvl}, val("w:start", 1), val("w:numFmt", fmt),
+                             val("w:lvlText", lvl_text), val("w:lvlJc", "left"), ppr(ind), run))
+        return el("w:abstractNum", {"w:abstractNumId": aid}, val("w:multiLevelType", "multilevel"), *levels)
+
+    def numbering_children(self) -> list[Element]:
+        """``word/numbering.xml`` content: all abstractNums, then all nums."""
+        out = [self._abstract(a) for a in (BULLET_NUM, DECIMAL_NUM, SUMMARY_NUM)]
+        out += [el("w:num", {"w:numId": a}, val("w:abstractNumId", a))
+                for a in (BULLET_NUM, DECIMAL_NUM, SUMMARY_NUM)]
+        for num_id, aid, level, start in self._nums:
+            override = el("w:lvlOverride", {"w:ilvl": level}, val("w:startOverride", start))
+            out.append(el("w:num", {"w:numId": num_id}, val("w:abstractNumId", aid), override))
+        return out
+
+    # ------------------------------------------------------------- styles
+
+    def _summary_box(self) -> list[Element]:
+        """A shaded box with a coloured bar on the start side; the other sides
+        are borders in the background colour, which Word and LibreOffice use as
+        padding (and merge across the consecutive summary paragraphs)."""
+        t = self.theme
+        bg, pad, step = t.colors["summary_background"], t.spacing["paragraph_after"], t.spacing["list_indent"]
+        sides = [border("top", bg, 0.25, pad), border("left", t.colors["summary_border"], CSS.summary_border, step),
+                 border("bottom", bg, 0.25, pad), border("right", bg, 0.25, step)]
+        ind = el("w:ind", {"w:left": twips(2 * step), "w:right": twips(step), "w:hanging": twips(step)})
+        return [borders("w:pBdr", sides), shading(bg), ind]
+
+    def styles(self) -> list[Style]:
+        t, sc = self.theme, self.scripts
+        c, sp = t.colors, t.spacing
+        small = t.base_size * t.small
+        code_size = t.base_size * CSS.code_scale
+        P, C = "paragraph", "character"
+        styles = [
+            Style(P, S.NORMAL, "Normal", default=True,
+                  ppr=(el("w:widowControl"), spacing(0, sp["paragraph_after"], t.line_height, t.base_size)),
+                  rpr=(font_families(t, "body", sc), color(c["text"]), *size(t.base_size), sc.lang())),
+            Style(C, "DefaultParagraphFont", "Default Paragraph Font", default=True, hidden=True),
+            Style("table", "TableNormal", "Normal Table", default=True, hidden=True, extra=(
+                el("w:tblPr", None, el("w:tblInd", {"w:w": 0, "w:type": "dxa"}), self._cell_margins()),)),
+            Style("numbering", "NoList", "No List", default=True, hidden=True),
+            Style(P, S.BODY, "Body Text", S.NORMAL, S.BODY),
+            Style(P, S.TITLE, "Title", S.NORMAL, S.SUBTITLE,
+                  ppr=(el("w:keepNext"), el("w:keepLines"),
+                       spacing(0, sp["heading_after"], CSS.heading_line, t.heading_size(1))),
+                  rpr=(font_families(t, "heading", sc), *bold(), *size(t.heading_size(1)))),
+            Style(P, S.SUBTITLE, "Subtitle", S.NORMAL, S.BYLINE,
+                  ppr=(el("w:keepNext"), spacing(0, sp["paragraph_after"], CSS.dek_line, t.heading_size(4))),
+                  rpr=(color(c["muted"]), *size(t.heading_size(4)))),
+            Style(P, S.PUBLICATION, "Publication", S.NORMAL, S.TITLE,
+                  ppr=(el("w:keepNext"), spacing(0, sp["heading_after"], t.line_height, small)),
+                  rpr=(font_families(t, "heading", sc), *bold(), el("w:caps"), color(c["accent"]),
+                       tracking(CSS.publication_tracking, small), *size(small))),
+            Style(P, S.BYLINE, "Byline", S.NORMAL, S.DATELINE,
+                  ppr=(el("w:keepNext"), spacing(0, sp["heading_after"], t.line_height, small)),
+                  rpr=(color(c["muted"]), *size(small))),
+            Style(C, S.AUTHOR, "Byline Author", rpr=(*bold(), color(c["text"]))),
+            Style(P, S.DATELINE, "Dateline", S.BYLINE, S.BODY,
+                  ppr=(spacing(0, sp["heading_before"], t.line_height, small),
+                       borders("w:pBdr", [border("bottom", c["rule"], CSS.rule, sp["heading_after"])]))),
+            Style(P, S.SUMMARY_TITLE, "Summary Title", S.NORMAL, S.SUMMARY,
+                  ppr=(el("w:keepNext"), *self._summary_box(),
+                       spacing(0, sp["heading_after"], t.line_height, t.base_size)),
+                  rpr=(font_families(t, "heading", sc), *bold(), el("w:caps"), color(c["accent"]),
+                       tracking(CSS.summary_tracking, t.base_size), *size(t.base_size))),
+            Style(P, S.SUMMARY, "Summary", S.NORMAL, S.SUMMARY,
+                  ppr=(self._num(SUMMARY_NUM), *self._summary_box(), el("w:contextualSpacing"),
+                       spacing(0, sp["heading_before"], t.line_height, t.base_size))),
+            Style(P, S.QUOTE, "Quote", S.BODY, S.QUOTE,
+                  ppr=(el("w:ind", {"w:left": twips(t.quote_indent)}),
+                       borders("w:pBdr", [border("left", t.quote_border, CSS.quote_border, t.quote_indent)])),
+                  rpr=tuple(italic(t.quote_italic))),
+            Style(P, S.LIST_BULLET, "List Bullet", S.BODY, S.LIST_BULLET,
+                  ppr=(self._num(BULLET_NUM), el("w:contextualSpacing"))),
+            Style(P, S.LIST_NUMBER, "List Number", S.BODY, S.LIST_NUMBER,
+                  ppr=(self._num(DECIMAL_NUM), el("w:contextualSpacing"))),
+            *[Style(P, S.list_continue(lvl), "List Continue" + (f" {lvl + 1}" if lvl else ""), S.BODY,
+                    S.list_continue(lvl),
+                    ppr=(el("w:ind", {"w:left": twips(sp["list_indent"] * (lvl + 1))}), el("w:contextualSpacing")))
+              for lvl in range(LIST_LEVELS)],
+            *[Style(P, S.heading(lvl), f"heading {lvl}", S.NORMAL, S.BODY,
+                    ppr=(el("w:keepNext"), el("w:keepLines"),
+                         spacing(sp["heading_before"], sp["heading_after"], CSS.heading_line, t.heading_size(lvl)),
+                         val("w:outlineLvl", lvl - 1)),
+                    rpr=(font_families(t, "heading", sc), *bold(), color(c["text"]), *size(t.heading_size(lvl))))
+              for lvl in range(1, 7)],
+            Style(P, S.FIGURE, "Figure", S.NORMAL, S.CAPTION,
+                  ppr=(el("w:keepNext"), spacing(sp["paragraph_after"], 0), val("w:jc", "center"))),
+            Style(P, S.CAPTION, "caption", S.NORMAL, S.BODY,
+                  ppr=(spacing(sp["heading_after"], sp["heading_before"], t.line_height, small),
+                       val("w:jc", "center")),
+                  rpr=(*italic(t.caption_italic), color(t.caption_color), *size(small))),
+            Style(P, S.CODE, "Code", S.NORMAL, S.BODY, link=S.CODE_CHAR,
+                  ppr=(borders("w:pBdr", [border(s, c["code_background"], 0.25, sp["paragraph_after"])
+                                          for s in ("top", "left", "bottom", "right")]),
+                       shading(c["code_background"]),
+                       el("w:ind", {"w:left": twips(sp["paragraph_after"]), "w:right": twips(sp["paragraph_after"])}),
+                       spacing(sp["paragraph_after"], 2 * sp["paragraph_after"], CSS.code_line, code_size)),
+                  rpr=(font_families(t, "code", sc), el("w:noProof"), *size(code_size))),
+            Style(C, S.CODE_CHAR, "Code Char", link=S.CODE,
+                  rpr=(font_families(t, "code", sc), el("w:noProof"), *size(code_size), shading(c["code_background"]))),
+            Style(P, S.RULE, "Horizontal Line", S.NORMAL, S.BODY,
+                  ppr=(spacing(sp["heading_before"], sp["heading_before"]),
+                       borders("w:pBdr", [border("bottom", c["rule"], CSS.rule, 0)])),
+                  rpr=tuple(size(1))),
+            Style(P, S.TABLE_CONTENTS, "Table Contents", S.NORMAL, S.TABLE_CONTENTS,
+                  ppr=(spacing(0, 0, t.line_height, small),), rpr=tuple(size(small))),
+            Style(P, S.TABLE_HEADING, "Table Heading", S.TABLE_CONTENTS, S.TABLE_HEADING,
+                  ppr=(el("w:keepNext"),), rpr=tuple(bold())),
+            self._table_style(),
+            Style(P, S.FOOTNOTE_TEXT, "footnote text", S.NORMAL, S.FOOTNOTE_TEXT,
+                  ppr=(spacing(0, 0, t.line_height, small),), rpr=(color(c["text"]), *size(small))),
+            Style(C, S.FOOTNOTE_REF, "footnote reference", rpr=(val("w:vertAlign", "superscript"),)),
+            Style(C, S.HYPERLINK, "Hyperlink", rpr=(color(c["link"]), val("w:u", "single"))),
+            Style(P, S.RIGHTS, "Rights", S.NORMAL, S.RIGHTS,
+                  ppr=(spacing(sp["heading_before"], 0, t.line_height, small),),
+                  rpr=(color(c["muted"]), *size(small))),
+            Style(P, S.FOOTER, "footer", S.NORMAL, S.FOOTER,
+                  ppr=(spacing(0, 0), val("w:jc", "center")), rpr=(color(c["muted"]), *size(small))),
+        ]
+        return styles
+
+    def _num(self, num_id: int) -> Element:
+        return el("w:numPr", None, val("w:ilvl", 0), val("w:numId", num_id))
+
+    def _cell_margins(self) -> Element:
+        pads = {"top": CSS.cell_pad_v, "left": CSS.cell_pad_h, "bottom": CSS.cell_pad_v, "right": CSS.cell_pad_h}
+        return ordered("w:tblCellMar", [el(f"w:{s}", {"w:w": twips(v), "w:type": "dxa"}) for s, v in pads.items()],
+                       BORDER_SIDES)
+
+    def _table_style(self) -> Style:
+        """Rules under every row, a heavier rule under the header row (the
+        ``firstRow`` conditional format, switched on by each table's tblLook)."""
+        c = self.theme.colors
+        rules = [border("bottom", c["rule"], CSS.table_rule), border("insideH", c["rule"], CSS.table_rule)]
+        tbl = el("w:tblPr", None, borders("w:tblBorders", rules), self._cell_margins())
+        head = el("w:tblStylePr", {"w:type": "firstRow"},
+                  rpr(*bold()),
+                  el("w:tcPr", None, borders("w:tcBorders", [border("bottom", c["text"], CSS.table_head_rule)])))
+        return Style("table", S.TABLE, "Story Table", "TableNormal", extra=(tbl, head))
+
+    def styles_children(self) -> list[Element]:
+        """``word/styles.xml`` content: document defaults (language, fonts) and
+        the style set. Nothing of python-docx's template survives."""
+        sc = self.scripts
+        defaults = el("w:docDefaults", None,
+                      el("w:rPrDefault", None, rpr(font_families(self.theme, "body", sc),
+                                                   *size(self.theme.base_size), sc.lang())),
+                      el("w:pPrDefault", None, ppr(spacing(0, 0))))
+        return [defaults, *(s.element() for s in self.styles())]
