@@ -15,6 +15,7 @@ import io
 import re
 import shutil
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -128,6 +129,17 @@ class _Canvas:
     def width(self, font: ImageFont.FreeTypeFont, text: str) -> float:
         return font.getlength(text, language=self.lang)
 
+    def lines(self, theme: Theme, style: _Style, text: str) -> list[str]:
+        """``text`` wrapped to the column in the font chosen for it, without
+        the characters that font lacks (an emoji would be a box on a cover;
+        the text itself is in the book)."""
+        path, index = pick_font(theme, style.role, style.bold, text)
+        have = _cmap(path, index)
+        kept = "".join(ch for ch in text if ch.isspace() or ord(ch) in have
+                       or unicodedata.category(ch) in ("Mn", "Me", "Cf"))
+        kept = re.sub(r"[^\S\n]+", lambda m: m.group(0)[0], kept).strip()
+        return self.wrap(self.font(theme, style, kept), kept) if kept else []
+
     def wrap(self, font: ImageFont.FreeTypeFont, text: str) -> list[str]:
         """Greedy line breaking at spaces; a word wider than the column (or
         text without spaces, as in Japanese) breaks between characters."""
@@ -205,17 +217,15 @@ def generate_cover(article: Article, theme: Theme) -> bytes:
     band = top_margin * 2 + small.size_pt * scale
     c.draw.rectangle((0, 0, width, band), fill=_rgb(t.colors["accent"]))
     if m.publisher:
-        pub_font = c.font(t, small, m.publisher)
-        c.text(t, small, c.wrap(pub_font, m.publisher)[:1], top_margin)
+        c.text(t, small, c.lines(t, small, m.publisher)[:1], top_margin)
 
     # Byline and date, anchored to the bottom margin.
     foot: list[tuple[_Style, list[str]]] = []
     date_style = _Style("body", False, t.base_size * t.small, _rgb(t.colors["muted"]), t.line_height)
-    foot.append((date_style, [format_date(m.published, m.language)]))
+    foot.append((date_style, c.lines(t, date_style, format_date(m.published, m.language))))
     if m.authors:
         by_style = _Style("body", True, t.heading_size(4), _rgb(t.colors["text"]), t.line_height)
-        names = byline(article)
-        foot.insert(0, (by_style, c.wrap(c.font(t, by_style, names), names)[:3]))
+        foot.insert(0, (by_style, c.lines(t, by_style, byline(article))[:3]))
     y = bottom - sum(c.block_height(s, lines) for s, lines in foot)
     foot_top = y
     for s, lines in foot:
@@ -225,11 +235,11 @@ def generate_cover(article: Article, theme: Theme) -> bytes:
     room_top = band + t.spacing["heading_before"] * scale * 2
     room = foot_top - room_top - t.spacing["heading_before"] * scale * 2
     sub_style = _Style("heading", False, t.heading_size(4), _rgb(t.colors["muted"]), 1.3)
-    sub = c.wrap(c.font(t, sub_style, m.subtitle), m.subtitle)[:4] if m.subtitle else []
+    sub = c.lines(t, sub_style, m.subtitle)[:4]
     size = t.heading_size(1)
     while True:
         title_style = _Style("heading", True, size, _rgb(t.colors["text"]), 1.2)
-        title = c.wrap(c.font(t, title_style, m.title), m.title)
+        title = c.lines(t, title_style, m.title)
         rule_gap = t.spacing["heading_after"] * scale * 2
         need = c.block_height(title_style, title) + (rule_gap * 2 + c.block_height(sub_style, sub) if sub else 0)
         if need <= room or size <= t.base_size:
