@@ -8,7 +8,7 @@ on the same Markdown, all in one run on one machine. Prints both ratios
   metadata and XMP are inside the timing.
 * bare WeasyPrint: the same HTML string prepared beforehand, then
   ``HTML(string).write_pdf()`` with a new ``CSS`` from the same CSS string
-  (so a new font configuration) each time, the same ``pdf_tags=True``.
+  and a new ``FontConfiguration`` each time, the same ``pdf_tags=True``.
 * pandoc: one ``pandoc FILE --pdf-engine=weasyprint --css print.css`` process
   per article (the venv's ``weasyprint`` on PATH), as a newsroom script would.
 
@@ -75,6 +75,7 @@ def main() -> None:
         raise SystemExit("pandoc is not installed")
 
     import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
 
     cfg = ROOT / "storyexport.toml"
     site = load_config(cfg if cfg.is_file() else None)
@@ -101,8 +102,9 @@ def main() -> None:
                 for a in articles}
 
         def bare(a: Article) -> bytes:
-            css = weasyprint.CSS(string=css_text)
-            return weasyprint.HTML(string=html[id(a)]).write_pdf(stylesheets=[css], pdf_tags=True)
+            fonts = FontConfiguration()
+            css = weasyprint.CSS(string=css_text, font_config=fonts)
+            return weasyprint.HTML(string=html[id(a)]).write_pdf(stylesheets=[css], font_config=fonts, pdf_tags=True)
 
         for a in articles[:2]:
             bare(a)

@@ -39,8 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..config import Site
 from ..errors import WriterError
 from ..model import Article, Asset, depth, inline_text, plain_text
+from ..theme import Theme
 from ..xhtml import HtmlOptions, format_date, render_article, render_css
 from . import RenderContext, Writer
 
@@ -285,7 +287,6 @@ class _Engine:
     css: Any
     coverage: GlyphCoverage
     missing_system: tuple[str, ...]
-    restricted: bool
     notes: list[str] = field(default_factory=list)  # theme problems, reported once
 
 
@@ -296,7 +297,7 @@ class PdfWriter(Writer):
     version = "1"
     description = "print-ready, tagged PDF per article (WeasyPrint)"
 
-    def __init__(self, theme: Any, site: Any) -> None:
+    def __init__(self, theme: Theme, site: Site) -> None:
         super().__init__(theme, site)
         self._engine: _Engine | None = None
         self._images: dict[str, Any] = {}
@@ -350,7 +351,7 @@ class PdfWriter(Writer):
             notes.append("fontconfig could not be restricted to the theme's fonts; "
                          "characters they lack may be drawn with other fonts of this machine")
         self._engine = _Engine(weasyprint, font_config, css, coverage,
-                               tuple(f for f, files in system.items() if not files), restricted,
+                               tuple(f for f, files in system.items() if not files),
                                [f"theme print CSS: {n}" for n in notes])
         return self._engine
 
