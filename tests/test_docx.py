@@ -34,8 +34,8 @@ from storyexport.errors import Diagnostics
 from storyexport.readers import read_source
 from storyexport.theme import Theme, load_theme
 from storyexport.writers import RenderContext
-from storyexport.writers.docx import DocxWriter, bidi_segments
-from storyexport.writers.docx_ooxml import obfuscate
+from storyexport.writers.docx import DocxWriter
+from storyexport.writers.docx_ooxml import bidi_segments, obfuscate
 from storyexport.writers.ziputil import zip_time
 
 NS = {
@@ -83,10 +83,11 @@ def ordered_in(expected: list[str], actual: list[str]) -> str | None:
 
 
 def in_stream(expected: list[str], text: str) -> str | None:
-    """Words in order as substrings of the whitespace-free text: tolerant of
-    what a layout adds (footnote numbers glued to words, page numbers)."""
+    """Words in order as substrings of the text without whitespace and
+    hyphens: tolerant of what a layout adds (footnote numbers glued to words,
+    page numbers, hyphenation at line ends)."""
     def norm(s: str) -> str:
-        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+        return re.sub(r"[\s\-\u00ad]+", "", unicodedata.normalize("NFKC", s))
 
     stream, pos = norm(text), 0
     for i, word in enumerate(expected):
@@ -284,9 +285,10 @@ def test_headings_captions_and_masthead_use_their_styles(docs: dict, articles: d
         assert by_style["Title"] == [a.meta.title]
         assert by_style.get("Subtitle", []) == ([a.meta.subtitle] if a.meta.subtitle else [])
         assert by_style.get("Summary", []) == [m.inline_text(i) for i in a.meta.summary]
-        captions = [m.inline_text(n.caption) for b in a.blocks for n in m.walk(b)
-                    if isinstance(n, m.Figure | m.Table) and n.caption]
-        assert by_style.get("Caption", []) == captions
+        for kind, name in ((m.Figure, "Caption"), (m.Table, "Table Caption")):
+            captions = [m.inline_text(n.caption) for b in a.blocks for n in m.walk(b)
+                        if isinstance(n, kind) and n.caption]
+            assert by_style.get(name, []) == captions
         if a.meta.authors:
             assert [a.name for a in a.meta.authors] == [r.text for p in doc.paragraphs if p.style.name == "Byline"
                                                         for r in p.runs if r.style.name == "Byline Author"]
@@ -575,15 +577,24 @@ def test_theme_fonts_are_embedded(out: Path, theme: Theme) -> None:
     assert part(path, "word/settings.xml").find("w:embedTrueTypeFonts", NS) is not None
 
 
-def test_footer_has_page_fields(out: Path) -> None:
+def test_page_numbers_and_running_head(out: Path, articles: dict) -> None:
     path = out / f"{SEED}.docx"
-    footer_rel = [t for k, t, _ in rels(path, "word/document.xml").values() if k == RT.FOOTER]
-    assert len(footer_rel) == 1
-    footer = part(path, f"word/{footer_rel[0]}")
-    instr = [" ".join(i.text.split()) for i in footer.iter(f"{W}instrText")]
-    assert instr == ["PAGE", "NUMPAGES"]
-    assert "Page" in paragraph_text(footer.find("w:p", NS))
-    assert style_id(footer.find("w:p", NS)) == "Footer"
+    doc_rels = rels(path, "word/document.xml")
+    sect = part(path, "word/document.xml").find(".//w:body/w:sectPr", NS)
+    assert sect.find("w:titlePg", NS) is not None
+
+    def story(kind: str, which: str) -> etree._Element:
+        ref = sect.find(f"w:{kind}Reference[@w:type='{which}']", NS)
+        return part(path, "word/" + doc_rels[ref.get(f"{R}id")][1])
+
+    for which in ("default", "first"):
+        footer = story("footer", which)
+        assert [" ".join(i.text.split()) for i in footer.iter(f"{W}instrText")] == ["PAGE", "NUMPAGES"]
+        assert m.words(paragraph_text(footer.find("w:p", NS))) == ["Page", "1", "of", "1"]
+        assert style_id(footer.find("w:p", NS)) == "Footer"
+    meta = articles[SEED].meta
+    assert paragraph_text(story("header", "default").find("w:p", NS)) == (meta.publisher or meta.title)
+    assert paragraph_text(story("header", "first").find("w:p", NS)) == ""
 
 
 def test_no_template_leftovers_or_clock(out: Path, articles: dict) -> None:

@@ -12,15 +12,13 @@ rewritten with the article's own date so two runs give identical bytes.
 
 from __future__ import annotations
 
-import functools
 import io
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import docx
 from docx.image.exceptions import UnrecognizedImageError
@@ -33,14 +31,14 @@ from . import RenderContext, Writer
 from .docx_ooxml import (
     TBLPR_ORDER,
     Element,
-    FontEntry,
     FootnotesPart,
     app_properties_part,
+    bidi_segments,
     bookmark_names,
     el,
+    embedded_fonts,
     emu,
     field,
-    font_info,
     font_table_part,
     link_allowed,
     ordered,
@@ -57,14 +55,9 @@ from .ziputil import rezip
 
 PX_PT = 0.75  # CSS pixel in points: image sizes follow the PDF's 96 dpi
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+LRM = "\u200e"  # keeps a Latin-form date in its own order inside right-to-left text (print.css: time {direction: ltr})
 _TEMPLATE_JUNK = ("/stylesWithEffects", "/customXml", "/fontTable", "/metadata/thumbnail", "/extended-properties")
 SUMMARY_TITLE = "Story at a glance"  # as in article.html.j2
-
-
-@functools.lru_cache(maxsize=32)
-def _font_bytes(path: Path) -> bytes:
-    """Theme font files, read once per process (they are shared by all articles)."""
-    return path.read_bytes()
 
 
 @dataclass(frozen=True)
@@ -98,30 +91,6 @@ class _Flow:
 
     para_style: str
     level: int = -1  # list nesting (0-based), -1 outside lists
-
-
-def bidi_segments(s: str) -> list[tuple[str, bool]]:
-    """Split text of a right-to-left paragraph into (text, is_rtl) runs: a
-    left-to-right run spans from a strong LTR character to the last one before
-    the next strong RTL character, so "UNESCO" inside Arabic is not marked
-    ``w:rtl`` (Word would shape it with the complex-script font)."""
-    ltr = [False] * len(s)
-    last_l: int | None = None
-    for i, ch in enumerate(s):
-        kind = unicodedata.bidirectional(ch)
-        if kind == "L":
-            for j in range(i if last_l is None else last_l, i + 1):
-                ltr[j] = True
-            last_l = i
-        elif kind in ("R", "AL"):
-            last_l = None
-    out: list[tuple[str, bool]] = []
-    for i, ch in enumerate(s):
-        if out and out[-1][1] == (not ltr[i]):
-            out[-1] = (out[-1][0] + ch, not ltr[i])
-        else:
-            out.append((ch, not ltr[i]))
-    return out
 
 
 class DocxWriter(Writer):
@@ -185,7 +154,7 @@ class _Builder:
             self._emit(self._p(S.RIGHTS, self._runs(meta.rights, _Fmt())))
         has_notes = self._footnotes()
         self._section()
-        self._footer()
+        self._header_footer()
         self._install_parts(has_notes)
         self._core_properties()
         out = io.BytesIO()
@@ -217,7 +186,7 @@ class _Builder:
                     content += self._runs(" and " if i == len(meta.authors) - 1 else ", ", _Fmt())
                 content += self._runs(author.name, _Fmt(style=S.AUTHOR))
             self._emit(self._p(S.BYLINE, content))
-        date = format_date(meta.published, meta.language)
+        date = (LRM if self.rtl else "") + format_date(meta.published, meta.language)
         if meta.updated:
             date += " · Updated " + format_date(meta.updated, meta.language)
         self._emit(self._p(S.DATELINE, self._runs(date, _Fmt())))
@@ -291,7 +260,7 @@ class _Builder:
 
     def _table(self, t: m.Table, emit: Callable[[Element], None]) -> None:
         if t.caption:
-            emit(self._p(S.CAPTION, self._inlines(t.caption)))
+            emit(self._p(S.TABLE_CAPTION, self._inlines(t.caption)))
         rows: list[tuple[tuple[m.TableCell, ...], bool]] = [(t.header, True)] if t.header else []
         rows += [(r, False) for r in t.rows]
         ncols = max((len(r) for r, _ in rows), default=0)
@@ -413,8 +382,10 @@ class _Builder:
         if asset is None or asset.width <= 0 or asset.height <= 0:
             self.warn(f"image {img.src!r} is not available; its alt text is used instead")
             return self._runs(img.alt, fmt)
-        if block:
-            width = min(self.text_width, asset.width * PX_PT)
+        if block:  # print.css.j2: at most the text width and 60% of the text height
+            page = self.t.page
+            max_height = (page["height"] - page["margin_top"] - page["margin_bottom"]) * CSS.figure_max_height
+            width = min(self.text_width, asset.width * PX_PT, max_height * asset.width / asset.height)
             height = width * asset.height / asset.width
         else:
             height = self.t.base_size * CSS.inline_image_em
@@ -519,47 +490,28 @@ class _Builder:
         if self.rtl:
             self.sect.find(qn("w:docGrid")).addprevious(el("w:bidi"))
 
-    def _footer(self) -> None:
-        """"Page X of Y" with PAGE and NUMPAGES fields (numbers alone outside English)."""
-        footer = self.doc.sections[0].footer
-        footer.is_linked_to_previous = False
-        old = footer.paragraphs[0]._p
+    def _header_footer(self) -> None:
+        """As the PDF (print.css.j2): "Page X of Y" with PAGE and NUMPAGES
+        fields on every page, and a running head (the publication, else the
+        title) from page 2 on."""
+        section = self.doc.sections[0]
+        section.different_first_page_header_footer = True
 
-        def props() -> Element | None:
-            return None
+        def numbers() -> list[Element]:
+            def props() -> Element | None:
+                return None
 
-        english = self.a.meta.language.split("-")[0].lower() == "en"
-        runs = [*self._runs("Page ", _Fmt())] if english else []
-        runs += field("PAGE", "1", props)
-        runs += self._runs(" of " if english else " / ", _Fmt())
-        runs += field("NUMPAGES", "1", props)
-        old.getparent().replace(old, self._p(S.FOOTER, runs))
+            return [*self._runs("Page ", _Fmt()), *field("PAGE", "1", props), *self._runs(" of ", _Fmt()),
+                    *field("NUMPAGES", "1", props)]
 
-    def _fonts(self) -> tuple[list[FontEntry], dict[str, list[tuple[bool, bool, bytes]]]]:
-        """The theme faces this story uses, to embed; the CJK family is named
-        but not embedded (a system font, ~16 MB a weight)."""
-        roles = ["body", "heading"]
-        if any(isinstance(n, m.Code | m.CodeBlock) for n in self._walk_all()):
-            roles.append("code")
-        if self.rtl or _ARABIC.search(m.plain_text(self.a)):
-            roles.append("arabic")
-        entries: dict[str, FontEntry] = {}
-        files: dict[str, list[tuple[bool, bool, bytes]]] = {}
-        for role in roles:
-            face = self.t.fonts[role]
-            if face.family in entries:
-                continue
-            faces = [(b, i, _font_bytes(p)) for (b, i), p in sorted(face.files)]
-            info = font_info(faces[0][2])
-            entries[face.family] = FontEntry(face.family, info)
-            if all(font_info(d).embeddable for _b, _i, d in faces):
-                files[face.family] = faces
-            else:
-                self.warn(f"font {face.family!r} does not allow embedding; the document names it only")
-        sc = self.styles.scripts
-        if sc.east_asian and sc.cjk_family:
-            entries.setdefault(sc.cjk_family, FontEntry(sc.cjk_family))
-        return list(entries.values()), files
+        running = self._runs(self.a.meta.publisher or self.a.meta.title, _Fmt())
+        for story, style, content in ((section.footer, S.FOOTER, numbers()),
+                                      (section.first_page_footer, S.FOOTER, numbers()),
+                                      (section.header, S.HEADER, running),
+                                      (section.first_page_header, S.HEADER, [])):
+            story.is_linked_to_previous = False
+            old = story.paragraphs[0]._p
+            old.getparent().replace(old, self._p(style, content))
 
     def _walk_all(self) -> list[object]:
         return [*self._walk_body(), *(n for f in self.a.footnotes for n in m.walk(f))]
@@ -578,7 +530,15 @@ class _Builder:
             for child in list(root):
                 root.remove(child)
             root.extend(children)
-        entries, files = self._fonts()
+        roles = ["body", "heading"]
+        if any(isinstance(n, m.Code | m.CodeBlock) for n in self._walk_all()):
+            roles.append("code")
+        if self.rtl or _ARABIC.search(m.plain_text(self.a)):
+            roles.append("arabic")
+        sc = self.styles.scripts
+        entries, files, refused = embedded_fonts(self.t, roles, sc.cjk_family if sc.east_asian else "")
+        for family in refused:
+            self.warn(f"font {family!r} does not allow embedding; the document names it only")
         self.doc.part.relate_to(font_table_part(package, entries, files), RT.FONT_TABLE)
         plain = m.plain_text(self.a)
         app = app_properties_part(package, xml_safe(self.a.meta.publisher)[0], len(m.words(plain)),
@@ -587,7 +547,8 @@ class _Builder:
 
     def _settings(self, has_notes: bool) -> list[Element]:
         sc = self.styles.scripts
-        return settings_children(self.t.spacing["list_indent"], sc.language, sc.east_asian, sc.bidi, has_notes)
+        return settings_children(self.t.spacing["list_indent"], sc.language, sc.east_asian, sc.bidi, has_notes,
+                                 hyphenate=True)  # print.css.j2: hyphens: auto
 
     def _core_properties(self) -> None:
         """Core properties from the article; python-docx writes dates with a

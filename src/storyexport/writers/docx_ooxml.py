@@ -8,12 +8,15 @@ IDs), so a document built from the same model is byte-identical.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import struct
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from docx.opc.constants import CONTENT_TYPE as CT
@@ -25,6 +28,8 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.parts.story import StoryPart
+
+from ..theme import Theme
 
 OBFUSCATED_FONT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -168,6 +173,30 @@ def bookmark_names(ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def bidi_segments(s: str) -> list[tuple[str, bool]]:
+    """Split text of a right-to-left paragraph into (text, is_rtl) runs: a
+    left-to-right run spans from a strong LTR character to the last one before
+    the next strong RTL character, so "UNESCO" inside Arabic is not marked
+    ``w:rtl`` (Word would shape it with the complex-script font)."""
+    ltr = [False] * len(s)
+    last_l: int | None = None
+    for i, ch in enumerate(s):
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            for j in range(i if last_l is None else last_l, i + 1):
+                ltr[j] = True
+            last_l = i
+        elif kind in ("R", "AL"):
+            last_l = None
+    out: list[tuple[str, bool]] = []
+    for i, ch in enumerate(s):
+        if out and out[-1][1] == (not ltr[i]):
+            out[-1] = (out[-1][0] + ch, not ltr[i])
+        else:
+            out.append((ch, not ltr[i]))
+    return out
+
+
 # ------------------------------------------------------------------ fields
 
 
@@ -280,6 +309,36 @@ class FontEntry:
         return el("w:font", {"w:name": self.name}, *children)
 
 
+@functools.lru_cache(maxsize=32)
+def _font_bytes(path: Path) -> bytes:
+    """Theme font files, read once per process (they are shared by all articles)."""
+    return path.read_bytes()
+
+
+def embedded_fonts(theme: Theme, roles: Sequence[str], extra_family: str = "") -> tuple[
+        list[FontEntry], dict[str, list[tuple[bool, bool, bytes]]], list[str]]:
+    """Font table entries for the theme's faces of ``roles`` (each family once),
+    their files to embed, and the families whose licence refuses embedding.
+    ``extra_family`` (the CJK system family) is named, not embedded: it is not
+    shipped with the theme and weighs ~16 MB a weight."""
+    entries: dict[str, FontEntry] = {}
+    files: dict[str, list[tuple[bool, bool, bytes]]] = {}
+    refused: list[str] = []
+    for role in roles:
+        face = theme.fonts[role]
+        if face.family in entries:
+            continue
+        faces = [(b, i, _font_bytes(p)) for (b, i), p in sorted(face.files)]
+        entries[face.family] = FontEntry(face.family, font_info(faces[0][2]))
+        if all(font_info(d).embeddable for _b, _i, d in faces):
+            files[face.family] = faces
+        else:
+            refused.append(face.family)
+    if extra_family:
+        entries.setdefault(extra_family, FontEntry(extra_family))
+    return list(entries.values()), files, refused
+
+
 def font_table_part(package: OpcPackage, entries: Sequence[FontEntry],
                     files: Mapping[str, Sequence[tuple[bool, bool, bytes]]]) -> XmlPart:
     """``word/fontTable.xml`` listing ``entries``; faces in ``files`` (family ->
@@ -303,7 +362,7 @@ def font_table_part(package: OpcPackage, entries: Sequence[FontEntry],
 
 
 def settings_children(tab_stop_pt: float, language: str, east_asian: str, bidi: str,
-                      footnotes: bool) -> list[Element]:
+                      footnotes: bool, hyphenate: bool) -> list[Element]:
     """``word/settings.xml`` content: no rsids, no document GUID, nothing that
     changes between runs; ``embedTrueTypeFonts`` so Word keeps the fonts."""
     notes = el("w:footnotePr", None, el("w:footnote", {"w:id": -1}), el("w:footnote", {"w:id": 0}))
@@ -316,11 +375,13 @@ def settings_children(tab_stop_pt: float, language: str, east_asian: str, bidi: 
         el("w:zoom", {"w:percent": 100}),
         el("w:embedTrueTypeFonts"),
         val("w:defaultTabStop", twips(tab_stop_pt)),
+        el("w:autoHyphenation") if hyphenate else None,
         val("w:characterSpacingControl", "doNotCompress"),
         notes if footnotes else None,
-        el("w:compat", None, el("w:compatSetting", {"w:name": "compatibilityMode",
-                                                    "w:uri": "http://schemas.microsoft.com/office/word",
-                                                    "w:val": 15})),
+        # doNotExpandShiftReturn: a justified line ending in a line break is not stretched (as in CSS)
+        el("w:compat", None, el("w:doNotExpandShiftReturn"),
+           el("w:compatSetting", {"w:name": "compatibilityMode", "w:uri": "http://schemas.microsoft.com/office/word",
+                                  "w:val": 15})),
         el("w:themeFontLang", lang),
         val("w:decimalSymbol", "."),
         val("w:listSeparator", ","),

@@ -44,6 +44,8 @@ class CssRatios:
     rule: float = 1.0  # masthead border-bottom, hr (pt)
     table_head_rule: float = 1.2  # th border-bottom (pt)
     table_rule: float = 0.5  # td border-bottom (pt)
+    hairline: float = 0.5  # print.css.j2 summary box sides (pt)
+    figure_max_height: float = 0.6  # print.css.j2 figure img max-height (share of the text height)
     cell_pad_v: float = 2.0  # th/td padding (pt)
     cell_pad_h: float = 4.0
 
@@ -72,6 +74,7 @@ class S:
     LIST_BULLET = "ListBullet"
     LIST_NUMBER = "ListNumber"
     CAPTION = "Caption"
+    TABLE_CAPTION = "TableCaption"
     FIGURE = "Figure"
     CODE = "Code"
     CODE_CHAR = "CodeChar"
@@ -84,6 +87,7 @@ class S:
     HYPERLINK = "Hyperlink"
     RIGHTS = "Rights"
     FOOTER = "Footer"
+    HEADER = "Header"
 
     @staticmethod
     def heading(level: int) -> str:
@@ -162,6 +166,11 @@ def bold() -> list[Element]:
 
 def italic(on: bool = True) -> list[Element]:
     return [val("w:i", int(on)), val("w:iCs", int(on))]
+
+
+def no_hyphens() -> Element:
+    """print.css.j2 turns hyphenation off for headings, masthead, code and captions."""
+    return el("w:suppressAutoHyphens")
 
 
 def tracking(em: float, pt: float) -> Element:
@@ -255,13 +264,16 @@ class StyleSet:
     # ------------------------------------------------------------- styles
 
     def _summary_box(self) -> list[Element]:
-        """A shaded box with a coloured bar on the start side; the other sides
-        are borders in the background colour, which Word and LibreOffice use as
-        padding (and merge across the consecutive summary paragraphs)."""
+        """A shaded box with a coloured bar on the start side and hairlines on
+        the others (print.css.j2); the border spacing is the box's padding, and
+        Word and LibreOffice merge the borders of the consecutive summary
+        paragraphs into one box."""
         t = self.theme
         bg, pad, step = t.colors["summary_background"], t.spacing["paragraph_after"], t.spacing["list_indent"]
-        sides = [border("top", bg, 0.25, pad), border("left", t.colors["summary_border"], CSS.summary_border, step),
-                 border("bottom", bg, 0.25, pad), border("right", bg, 0.25, step)]
+        rule = t.colors["rule"]
+        sides = [border("top", rule, CSS.hairline, pad),
+                 border("left", t.colors["summary_border"], CSS.summary_border, step),
+                 border("bottom", rule, CSS.hairline, pad), border("right", rule, CSS.hairline, step)]
         ind = el("w:ind", {"w:left": twips(2 * step), "w:right": twips(step), "w:hanging": twips(step)})
         return [borders("w:pBdr", sides), shading(bg), ind]
 
@@ -279,27 +291,28 @@ class StyleSet:
             Style("table", "TableNormal", "Normal Table", default=True, hidden=True, extra=(
                 el("w:tblPr", None, el("w:tblInd", {"w:w": 0, "w:type": "dxa"}), self._cell_margins()),)),
             Style("numbering", "NoList", "No List", default=True, hidden=True),
-            Style(P, S.BODY, "Body Text", S.NORMAL, S.BODY),
+            Style(P, S.BODY, "Body Text", S.NORMAL, S.BODY, ppr=(val("w:jc", "both"),)),  # print: justified
             Style(P, S.TITLE, "Title", S.NORMAL, S.SUBTITLE,
-                  ppr=(el("w:keepNext"), el("w:keepLines"),
+                  ppr=(el("w:keepNext"), el("w:keepLines"), no_hyphens(),
                        spacing(0, sp["heading_after"], CSS.heading_line, t.heading_size(1))),
                   rpr=(font_families(t, "heading", sc), *bold(), *size(t.heading_size(1)))),
             Style(P, S.SUBTITLE, "Subtitle", S.NORMAL, S.BYLINE,
-                  ppr=(el("w:keepNext"), spacing(0, sp["paragraph_after"], CSS.dek_line, t.heading_size(4))),
+                  ppr=(el("w:keepNext"), no_hyphens(),
+                       spacing(0, sp["paragraph_after"], CSS.dek_line, t.heading_size(4))),
                   rpr=(color(c["muted"]), *size(t.heading_size(4)))),
             Style(P, S.PUBLICATION, "Publication", S.NORMAL, S.TITLE,
-                  ppr=(el("w:keepNext"), spacing(0, sp["heading_after"], t.line_height, small)),
+                  ppr=(el("w:keepNext"), no_hyphens(), spacing(0, sp["heading_after"], t.line_height, small)),
                   rpr=(font_families(t, "heading", sc), *bold(), el("w:caps"), color(c["accent"]),
                        tracking(CSS.publication_tracking, small), *size(small))),
             Style(P, S.BYLINE, "Byline", S.NORMAL, S.DATELINE,
-                  ppr=(el("w:keepNext"), spacing(0, sp["heading_after"], t.line_height, small)),
+                  ppr=(el("w:keepNext"), no_hyphens(), spacing(0, sp["heading_after"], t.line_height, small)),
                   rpr=(color(c["muted"]), *size(small))),
             Style(C, S.AUTHOR, "Byline Author", rpr=(*bold(), color(c["text"]))),
             Style(P, S.DATELINE, "Dateline", S.BYLINE, S.BODY,
-                  ppr=(spacing(0, sp["heading_before"], t.line_height, small),
+                  ppr=(no_hyphens(), spacing(0, sp["heading_before"], t.line_height, small),
                        borders("w:pBdr", [border("bottom", c["rule"], CSS.rule, sp["heading_after"])]))),
             Style(P, S.SUMMARY_TITLE, "Summary Title", S.NORMAL, S.SUMMARY,
-                  ppr=(el("w:keepNext"), *self._summary_box(),
+                  ppr=(el("w:keepNext"), no_hyphens(), *self._summary_box(),
                        spacing(0, sp["heading_after"], t.line_height, t.base_size)),
                   rpr=(font_families(t, "heading", sc), *bold(), el("w:caps"), color(c["accent"]),
                        tracking(CSS.summary_tracking, t.base_size), *size(t.base_size))),
@@ -310,16 +323,16 @@ class StyleSet:
                   ppr=(el("w:ind", {"w:left": twips(t.quote_indent)}),
                        borders("w:pBdr", [border("left", t.quote_border, CSS.quote_border, t.quote_indent)])),
                   rpr=tuple(italic(t.quote_italic))),
-            Style(P, S.LIST_BULLET, "List Bullet", S.BODY, S.LIST_BULLET,
+            Style(P, S.LIST_BULLET, "List Bullet", S.NORMAL, S.LIST_BULLET,
                   ppr=(self._num(BULLET_NUM), el("w:contextualSpacing"))),
-            Style(P, S.LIST_NUMBER, "List Number", S.BODY, S.LIST_NUMBER,
+            Style(P, S.LIST_NUMBER, "List Number", S.NORMAL, S.LIST_NUMBER,
                   ppr=(self._num(DECIMAL_NUM), el("w:contextualSpacing"))),
             *[Style(P, S.list_continue(lvl), "List Continue" + (f" {lvl + 1}" if lvl else ""), S.BODY,
                     S.list_continue(lvl),
                     ppr=(el("w:ind", {"w:left": twips(sp["list_indent"] * (lvl + 1))}), el("w:contextualSpacing")))
               for lvl in range(LIST_LEVELS)],
             *[Style(P, S.heading(lvl), f"heading {lvl}", S.NORMAL, S.BODY,
-                    ppr=(el("w:keepNext"), el("w:keepLines"),
+                    ppr=(el("w:keepNext"), el("w:keepLines"), no_hyphens(),
                          spacing(sp["heading_before"], sp["heading_after"], CSS.heading_line, t.heading_size(lvl)),
                          val("w:outlineLvl", lvl - 1)),
                     rpr=(font_families(t, "heading", sc), *bold(), color(c["text"]), *size(t.heading_size(lvl))))
@@ -327,11 +340,14 @@ class StyleSet:
             Style(P, S.FIGURE, "Figure", S.NORMAL, S.CAPTION,
                   ppr=(el("w:keepNext"), spacing(sp["paragraph_after"], 0), val("w:jc", "center"))),
             Style(P, S.CAPTION, "caption", S.NORMAL, S.BODY,
-                  ppr=(spacing(sp["heading_after"], sp["heading_before"], t.line_height, small),
+                  ppr=(no_hyphens(), spacing(sp["heading_after"], sp["heading_before"], t.line_height, small),
                        val("w:jc", "center")),
-                  rpr=(*italic(t.caption_italic), color(t.caption_color), *size(small))),
+                  rpr=self._caption_run()),
+            Style(P, S.TABLE_CAPTION, "Table Caption", S.NORMAL, S.TABLE_CONTENTS,
+                  ppr=(el("w:keepNext"), no_hyphens(), spacing(0, sp["heading_after"], t.line_height, small)),
+                  rpr=self._caption_run()),
             Style(P, S.CODE, "Code", S.NORMAL, S.BODY, link=S.CODE_CHAR,
-                  ppr=(borders("w:pBdr", [border(s, c["code_background"], 0.25, sp["paragraph_after"])
+                  ppr=(no_hyphens(), borders("w:pBdr", [border(s, c["code_background"], 0.25, sp["paragraph_after"])
                                           for s in ("top", "left", "bottom", "right")]),
                        shading(c["code_background"]),
                        el("w:ind", {"w:left": twips(sp["paragraph_after"]), "w:right": twips(sp["paragraph_after"])}),
@@ -350,15 +366,21 @@ class StyleSet:
             self._table_style(),
             Style(P, S.FOOTNOTE_TEXT, "footnote text", S.NORMAL, S.FOOTNOTE_TEXT,
                   ppr=(spacing(0, 0, t.line_height, small),), rpr=(color(c["text"]), *size(small))),
-            Style(C, S.FOOTNOTE_REF, "footnote reference", rpr=(val("w:vertAlign", "superscript"),)),
-            Style(C, S.HYPERLINK, "Hyperlink", rpr=(color(c["link"]), val("w:u", "single"))),
+            Style(C, S.FOOTNOTE_REF, "footnote reference", rpr=(color(c["accent"]), val("w:vertAlign", "superscript"))),
+            Style(C, S.HYPERLINK, "Hyperlink",
+                  rpr=(color(c["link"]), el("w:u", {"w:val": "single", "w:color": hexcolor(c["rule"])}))),
             Style(P, S.RIGHTS, "Rights", S.NORMAL, S.RIGHTS,
                   ppr=(spacing(sp["heading_before"], 0, t.line_height, small),),
                   rpr=(color(c["muted"]), *size(small))),
-            Style(P, S.FOOTER, "footer", S.NORMAL, S.FOOTER,
-                  ppr=(spacing(0, 0), val("w:jc", "center")), rpr=(color(c["muted"]), *size(small))),
+            *[Style(P, sid, name, S.NORMAL, sid, ppr=(no_hyphens(), spacing(0, 0), val("w:jc", "center")),
+                    rpr=(color(c["muted"]), *size(small)))
+              for sid, name in ((S.HEADER, "header"), (S.FOOTER, "footer"))],
         ]
         return styles
+
+    def _caption_run(self) -> tuple[Element, ...]:
+        t = self.theme
+        return (*italic(t.caption_italic), color(t.caption_color), *size(t.base_size * t.small))
 
     def _num(self, num_id: int) -> Element:
         return el("w:numPr", None, val("w:ilvl", 0), val("w:numId", num_id))
