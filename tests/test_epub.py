@@ -216,6 +216,18 @@ def test_epubcheck_does_report_problems(broken_book: Path, epubcheck: dict[Path,
     assert any(m.id.startswith("RSC-007") and "missing.xhtml" in m.text for m in res.errors), res.messages
 
 
+def test_jre_only_fallback_reports_the_same(monkeypatch: pytest.MonkeyPatch, broken_book: Path,
+                                            epubcheck: dict[Path, epubcheck_util.Result]) -> None:
+    """Without javac (a bare JRE) the helper runs EPUBCheck's own command line
+    per file; it must find what the one-JVM run finds."""
+    real_which = shutil.which
+    monkeypatch.setattr(epubcheck_util.shutil, "which", lambda name: None if name == "javac" else real_which(name))
+    [res] = epubcheck_util.check_epubs([broken_book]).values()
+    one_jvm = epubcheck[broken_book.resolve()]
+    assert {(m.id, m.severity) for m in res.errors} == {(m.id, m.severity) for m in one_jvm.errors}
+    assert res.errors
+
+
 def test_missing_java_fails_with_install_hint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     real_which = shutil.which
     monkeypatch.setattr(epubcheck_util.shutil, "which", lambda name: None if name == "java" else real_which(name))

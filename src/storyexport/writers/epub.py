@@ -89,7 +89,7 @@ def _meta(book: epub.EpubBook, prop: str, value: str, **attrs: str) -> None:
     book.add_metadata(None, "meta", value, {"property": prop, **attrs})
 
 
-def _set_metadata(book: epub.EpubBook, article: Article, site: Site, has_images: bool) -> None:
+def _set_metadata(book: epub.EpubBook, article: Article, site: Site) -> None:
     """Dublin Core and schema.org accessibility metadata, all from the model."""
     m = article.meta
     book.set_identifier(book_identifier(article, site))
@@ -106,15 +106,12 @@ def _set_metadata(book: epub.EpubBook, article: Article, site: Site, has_images:
     if m.direction == "rtl":
         book.set_direction("rtl")
     # EPUB Accessibility 1.1 discovery metadata. Every book has a cover image
-    # with alternative text, so it always has a visual access mode.
-    modes = ["textual", "visual"] if has_images else ["textual"]
-    for mode in modes:
+    # (with alternative text, as every image has), so it is always visual too.
+    for mode in ("textual", "visual"):
         _meta(book, "schema:accessMode", mode)
     _meta(book, "schema:accessModeSufficient", "textual")
-    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
-    if has_images:
-        features.append("alternativeText")
-    for feature in features:
+    for feature in ("structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability",
+                    "alternativeText"):
         _meta(book, "schema:accessibilityFeature", feature)
     _meta(book, "schema:accessibilityHazard", "none")
     _meta(book, "schema:accessibilitySummary", ACCESSIBILITY_SUMMARY, **{XML_LANG: "en"})
@@ -291,8 +288,9 @@ def _book_chars(*docs: bytes) -> str:
 
 class _PackageWriter(epub.EpubWriter):  # type: ignore[misc]
     """EbookLib's writer, with the package element finished our way:
-    ``xml:lang`` for the metadata's language, and no re-declaration of the
-    reserved ``rendition:`` prefix (EPUBCheck warns about it, OPF-007)."""
+    ``xml:lang`` for the language of the metadata, and without EbookLib's
+    declaration of the ``rendition:`` prefix, which EPUB 3 predefines and no
+    property of ours uses."""
 
     def __init__(self, out: io.BytesIO, book: epub.EpubBook, options: dict[str, Any], lang: str) -> None:
         super().__init__(out, book, options)
@@ -348,7 +346,7 @@ class EpubWriter(Writer):
         nav_doc = nav_document(article, toc, label)
 
         book = epub.EpubBook()
-        _set_metadata(book, article, self.site, has_images=True)
+        _set_metadata(book, article, self.site)
         fonts = self._fonts(_book_chars(content, nav_doc, cover_doc))
         css = render_css(self.theme, "ereader", lambda p: f"../fonts/{fonts[p][0]}")  # relative to style/
         book.add_item(_item("css", CSS, "text/css", css.encode("utf-8")))
