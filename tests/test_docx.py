@@ -400,6 +400,11 @@ def test_styles_and_page_equal_the_theme_tokens(exported: Callable[..., Path], t
     assert {s.get(f"{W}styleId") for s in styles.iterfind("w:style", NS)} >= {
         "Subtitle", "Byline", "Dateline", "Publication", "SummaryTitle", "ListBullet", "ListNumber",
         "FootnoteText", "FootnoteReference", "TableContents", "TableHeading", "Rights", "Footer"}
+    # print.css.j2: justified, hyphenated body text; headings and code never hyphenated
+    assert attr(style("BodyText"), "w:pPr/w:jc") == "both"
+    assert part(path, "word/settings.xml").find("w:autoHyphenation", NS) is not None
+    for sid in ("Heading2", "Title", "Code", "Caption"):
+        assert style(sid).find("w:pPr/w:suppressAutoHyphens", NS) is not None, sid
     sect = part(path, "word/document.xml").find(".//w:body/w:sectPr", NS)
     page = t.page
     assert int(attr(sect, "w:pgSz", "w")) == round(page["width"] * 20)
@@ -641,7 +646,9 @@ def test_unrepresentable_content_is_warned_not_dropped(samples: dict) -> None:
                 T(" "), m.Link((T("jump"),), "#target-1"), T(" "), m.NoteRef("a"), T(" again"),
                 m.NoteRef("a"), T(" ghost"), m.NoteRef("nowhere"))),
     )
-    notes = (m.Footnote("a", (m.Para((T("Note A."),)),)), m.Footnote("b", (m.Para((T("Orphan B."),)),)))
+    notes = (m.Footnote("a", (m.Para((T("Note A, see "), m.Link((T("the desk"),), "https://example.org/desk"),
+                                      T(" and"), m.NoteRef("a"))),)),
+             m.Footnote("b", (m.Para((T("Orphan B."),)),)))
     data, warnings = _render(m.Article(meta, blocks, notes, source_path="x.md"))
     text = " ".join(warnings)
     for needle in ("javascript:alert(1)", "#missing", "[^nowhere]", "[^b]"):
@@ -651,6 +658,7 @@ def test_unrepresentable_content_is_warned_not_dropped(samples: dict) -> None:
         body = xml(z.read("word/document.xml"))
         doc_rels = xml(z.read("word/_rels/document.xml.rels"))
         notes_xml = xml(z.read("word/footnotes.xml"))
+        notes_rels = xml(z.read("word/_rels/footnotes.xml.rels"))
     words = m.words(" ".join(paragraph_text(p) for p in body.iter(f"{W}p")))
     assert in_stream(["script", "gone", "jump", "again", "ghost", "Orphan", "B."], " ".join(words)) is None
     assert not [r for r in doc_rels if "javascript" in (r.get("Target") or "")]
@@ -658,4 +666,8 @@ def test_unrepresentable_content_is_warned_not_dropped(samples: dict) -> None:
     assert anchor == [body.find(".//w:bookmarkStart", NS).get(f"{W}name")]
     assert [" ".join(i.text.split()) for i in body.iter(f"{W}instrText")] == ["NOTEREF _RefNote_1 \\f \\h"]
     assert body.find(".//w:bookmarkStart[@w:name='_RefNote_1']", NS) is not None
-    assert list(footnote_paragraphs(notes_xml).values()) == ["Note A."]
+    assert list(footnote_paragraphs(notes_xml).values()) == ["Note A, see the desk and1"]
+    link = notes_xml.find(".//w:hyperlink", NS)
+    assert notes_rels.find(f"rel:Relationship[@Id='{link.get(f'{R}id')}']", NS).get("Target") == \
+        "https://example.org/desk"
+    assert [" ".join(i.text.split()) for i in notes_xml.iter(f"{W}instrText")] == ["NOTEREF _RefNote_1 \\f \\h"]

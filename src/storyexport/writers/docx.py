@@ -123,7 +123,8 @@ class _Builder:
         self.bookmarked: set[str] = set()
         self.counters = Counter[str]()
         self.note_ids: dict[str, int] = {}
-        self.ref_counts = Counter(n.label for n in self._walk_body() if isinstance(n, m.NoteRef))
+        self.body_refs = {n.label for n in self._walk_body() if isinstance(n, m.NoteRef)}
+        self.ref_counts = Counter(n.label for n in self._walk_all() if isinstance(n, m.NoteRef))
         self.in_footnote = False
         self.warned: set[str] = set()
 
@@ -285,7 +286,9 @@ class _Builder:
                 tr.append(el("w:tc", None, el("w:tcPr", None, el("w:tcW", {"w:w": widths[i], "w:type": "dxa"})), p))
             tbl.append(tr)
         emit(tbl)
-        emit(self._p(S.TABLE_CONTENTS, []))  # Word needs a paragraph between two tables; gives the table room
+        # Word merges adjacent tables and wants a paragraph after a table that ends a story (a
+        # footnote, the body); this one also gives the table its bottom margin, as in the PDF.
+        emit(self._p(S.TABLE_CONTENTS, []))
 
     def _column_widths(self, rows: list[tuple[m.TableCell, ...]], ncols: int) -> list[int]:
         """Full text width shared by content length (capped, so one long
@@ -461,9 +464,8 @@ class _Builder:
     def _orphan_notes(self) -> None:
         """Footnotes no body text refers to cannot be Word footnotes: print
         them after the story rather than drop them."""
-        referenced = set(self.ref_counts)
         for note in self.a.footnotes:
-            if note.label not in referenced:
+            if note.label not in self.body_refs:
                 self.warn(f"footnote [^{note.label}] is never referenced; printed at the end of the story")
                 self._blocks(note.blocks, _Flow(S.FOOTNOTE_TEXT), self._emit)
 
