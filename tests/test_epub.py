@@ -102,7 +102,8 @@ def edge_books(tmp_path_factory: pytest.TempPathFactory, articles: dict[str, Art
                site: Site) -> dict[str, tuple[Path, Diagnostics]]:
     """Books the samples do not cover, rendered through the writer API: a
     link to a missing fragment, a bare article (no headings, authors,
-    publisher, tags or base URL), and two images with the same file name."""
+    publisher, tags or base URL), a model with a duplicated heading id and a
+    link inside a link, and two images with the same file name."""
     base = articles["council-budget"]
     images = SOURCE / "images"
     dup = (Asset("a/pic.png", str(images / "chart.png"), "image/png", 1200, 700, "x"),
@@ -113,6 +114,10 @@ def edge_books(tmp_path_factory: pytest.TempPathFactory, articles: dict[str, Art
         "bare": Article(dataclasses.replace(base.meta, authors=(), publisher="", tags=(), description="",
                                             rights="", subtitle="", canonical_url="", summary=()),
                         (Para((Text("Just one paragraph."),)),)),
+        "repairs": dataclasses.replace(base, blocks=(
+            Heading(2, (Text("First"),), "dup"), Para((Text("One."),)), Heading(2, (Text("Second"),), "dup"),
+            Para((Link((Text("outer "), Link((Text("inner"),), "https://example.org/in")), "https://example.org/out"),
+                  )))),
         "duplicate-names": dataclasses.replace(base, assets=dup, blocks=(
             Figure(Image("A chart", "a/pic.png"), (Text("First"),)),
             Figure(Image("An icon", "b/pic.png"), (Text("Second"),)), *base.blocks)),
@@ -203,7 +208,7 @@ def test_epubcheck_clean(slug: str, theme: str, books: dict[str, Path], sans_boo
     assert not res.warnings, "\n".join(map(str, res.warnings))
 
 
-@pytest.mark.parametrize("name", ["dangling", "bare", "duplicate-names"])
+@pytest.mark.parametrize("name", ["dangling", "bare", "repairs", "duplicate-names"])
 def test_epubcheck_clean_edge_cases(name: str, edge_books: dict[str, tuple[Path, Diagnostics]],
                                     epubcheck: dict[Path, epubcheck_util.Result]) -> None:
     res = epubcheck[edge_books[name][0].resolve()]
@@ -376,6 +381,19 @@ def test_link_to_missing_fragment_is_text_with_warning(edge_books: dict[str, tup
     assert "#nowhere" not in etree.tostring(page).decode()
     assert "the missing part" in " ".join(page.itertext())
     assert any("#nowhere" in d.message and "kept as text" in d.message for d in diags.warnings)
+
+
+def test_invalid_model_shapes_are_repaired_with_warnings(edge_books: dict[str, tuple[Path, Diagnostics]]) -> None:
+    path, diags = edge_books["repairs"]
+    book = read_book(path)
+    page = doc(book, "article.xhtml")
+    assert [h.get("id") for h in page.iter("{*}h2") if h.get("class") != "summary-title"] == ["dup", None]
+    assert not [a for a in page.iter("{*}a") if any(x.tag.endswith("}a") for x in a.iterancestors())]
+    assert "outer inner" in "".join(page.itertext())
+    nav_links = [a.get("href") for a in doc(book, "nav.xhtml").iter("{*}a") if a.get(EPUB_TYPE) is None]
+    assert nav_links == ["article.xhtml", "article.xhtml#dup"]
+    messages = " ".join(d.message for d in diags.warnings)
+    assert "duplicate id 'dup'" in messages and "inside another link" in messages
 
 
 def test_duplicate_image_names_get_distinct_files(edge_books: dict[str, tuple[Path, Diagnostics]]) -> None:

@@ -134,10 +134,12 @@ def toc_tree(article: Article, ids: set[str]) -> TocEntry:
     page) nested under it by level. Never empty: the title is always there."""
     root = TocEntry(article.meta.title, CONTENT)
     stack: list[tuple[int, TocEntry]] = [(1, root)]
+    listed: set[str] = set()  # a duplicated id leads to its first heading only
     for block in article.blocks:
         for node in walk(block):
-            if not isinstance(node, Heading) or node.id not in ids:
+            if not isinstance(node, Heading) or node.id not in ids or node.id in listed:
                 continue
+            listed.add(node.id)
             title = " ".join(inline_text(node.children).split())
             if not title:
                 continue
@@ -236,19 +238,34 @@ def _asset_names(assets: tuple[Asset, ...]) -> dict[str, str]:
     return names
 
 
-def _resolve_links(root: etree._Element, article: Article, ctx: RenderContext) -> None:
-    """Keep only links that lead somewhere: an id in this page or an absolute
-    URL. Anything else would dangle inside the container; its text stays."""
-    ids = {el.get("id") for el in root.iter() if el.get("id")}
-    for a in root.iter(_A):
+def _to_span(el: etree._Element) -> None:
+    """Keep an element's content, drop what it is (a link becomes plain text)."""
+    el.tag = f"{{{XHTML_NS}}}span"
+    el.attrib.clear()
+
+
+def _repair(root: etree._Element, article: Article, ctx: RenderContext) -> None:
+    """Make the page valid EPUB XHTML whatever the model holds: ids unique
+    (a later duplicate loses its id), no link inside a link, and only links
+    that lead somewhere (an id in this page or an absolute URL; anything else
+    would dangle inside the container). Text always stays; each repair warns."""
+    seen: set[str] = set()
+    for el in root.iter():
+        ident = el.get("id")
+        if ident is not None and ident in seen:
+            ctx.warn(article, f"epub: duplicate id {ident[:80]!r}; only the first keeps it")
+            del el.attrib["id"]
+        elif ident is not None:
+            seen.add(ident)
+    for a in list(root.iter(_A)):
         href = a.get("href")
-        if href is None:
-            continue
-        ok = href[1:] in ids if href.startswith("#") else urlsplit(href).scheme.lower() in LINK_SCHEMES
-        if not ok:
+        if any(anc.tag == _A for anc in a.iterancestors()):
+            ctx.warn(article, f"epub: link to {(href or '')[:80]!r} inside another link; kept as text")
+            _to_span(a)
+        elif href is not None and not (href[1:] in seen if href.startswith("#")
+                                       else urlsplit(href).scheme.lower() in LINK_SCHEMES):
             ctx.warn(article, f"epub: link to {href[:80]!r} leads nowhere inside the book; kept as text")
-            a.tag = f"{{{XHTML_NS}}}span"
-            a.attrib.clear()
+            _to_span(a)
 
 
 @lru_cache(maxsize=64)
@@ -383,7 +400,7 @@ class EpubWriter(Writer):
             root = etree.fromstring(xhtml.encode("utf-8"), _PARSER)
         except etree.XMLSyntaxError as e:  # the renderer escapes everything: a bug if reached
             raise WriterError(f"epub: the article page is not well-formed XML: {e}", article.source_path) from e
-        _resolve_links(root, article, ctx)
+        _repair(root, article, ctx)
         ids = {str(el.get("id")) for el in root.iter() if el.get("id")}
         return etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True), ids
 
