@@ -183,17 +183,35 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     server.shutdown()
 
 
+TEXT_MEMBERS = (".xml", ".xhtml", ".html", ".css", ".opf", ".ncx", ".rels", ".txt")
+
+
 def article_text(out: Path, slug: str, fmt: str) -> str:
-    """Everything an output holds, as text: raw bytes, every zip member, PDF text."""
+    """Everything an output says, as text: the page for HTML; every text part
+    of a DOCX or EPUB; for a PDF its extracted text, link targets, metadata and
+    XMP (its raw bytes are compressed binary)."""
     path = out / f"{slug}.{fmt}"
     data = path.read_bytes()
-    parts = [data.decode("utf-8", "replace")]
     if fmt in ("docx", "epub"):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            parts += [z.read(n).decode("utf-8", "replace") for n in z.namelist()]
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()
+                             if n.endswith(TEXT_MEMBERS))
     if fmt == "pdf":
-        parts.append(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout)
-    return "\n".join(parts)
+        from pypdf import PdfReader
+
+        pdf = PdfReader(io.BytesIO(data))
+        parts = [subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout]
+        parts += [str(v) for v in (pdf.metadata or {}).values()]
+        xmp = pdf.trailer["/Root"].get("/Metadata")
+        if xmp is not None:
+            parts.append(xmp.get_object().get_data().decode("utf-8", "replace"))
+        for page in pdf.pages:
+            for annot in page.get("/Annots", []) or []:
+                action = annot.get_object().get("/A")
+                if action is not None:
+                    parts.append(str(action.get_object().get("/URI", "")))
+        return "\n".join(parts)
+    return data.decode("utf-8", "replace")
 
 
 def test_at_least_40_cases(hostile: Run) -> None:
@@ -218,7 +236,10 @@ def test_canary_never_reaches_any_output(hostile: Run) -> None:
     for path in hostile.out.rglob("*"):
         if path.is_file() and not path.name.startswith("."):
             fmt = path.suffix.lstrip(".")
-            text = article_text(path.parent, path.stem, fmt) if fmt in PER_ARTICLE else path.read_text("utf-8", "replace")
+            if fmt in PER_ARTICLE:
+                text = article_text(path.parent, path.stem, fmt)
+            else:
+                text = path.read_bytes().decode("utf-8", "replace")
             assert CANARY not in text, path
             assert "root:x:0:0" not in text, path
 

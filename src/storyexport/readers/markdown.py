@@ -29,6 +29,9 @@ def _parser(max_nesting: int) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": max_nesting})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    # Let every link through to the model builder, which vets it and warns;
+    # markdown-it would silently leave a javascript: link as literal text.
+    md.validateLink = lambda url: True
     return md
 
 
