@@ -62,8 +62,8 @@ COVER_LABEL = {"en": "Cover", "ar": "الغلاف", "ja": "表紙", "zh": "封�
 
 ACCESSIBILITY_SUMMARY = (
     "This publication is a single reflowable article with a navigation document built from its headings, "
-    "headings in reading order, alternative text for every image, and footnotes linked to and from their "
-    "references. Text can be resized and restyled by the reading system."
+    "headings in reading order and alternative text for every image; footnotes, where there are any, link to "
+    "and from their references. Text can be resized and restyled by the reading system."
 )
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
