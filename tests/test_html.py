@@ -3,6 +3,7 @@ parser (an independent reader of what browsers see)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import lxml.html
@@ -31,7 +32,8 @@ def read_aloud(doc: lxml.html.HtmlElement) -> str:
 
 
 def norm(s: str) -> list[str]:
-    return s.split()
+    """Words, splitting at CJK punctuation too (a byline joins names with 、)."""
+    return [w for w in re.split(r"[\s、。「」]+", s) if w]
 
 
 def test_every_sample_has_a_page_with_all_its_words(html_dist: Path, samples: dict[str, m.Article]) -> None:

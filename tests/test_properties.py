@@ -5,6 +5,7 @@ clear storyexport error, never anything else."""
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 import zipfile
 from datetime import UTC, datetime
@@ -47,7 +48,10 @@ def check_article(article: m.Article) -> None:
             if writer.scope == "collection":
                 files = writer.render_collection([article], ctx)
                 for rel, data in files.items():
-                    assert feedparser.parse(data).bozo == 0, (name, rel)
+                    if rel.endswith(".json"):  # feedparser 6 does not read JSON Feed
+                        assert all(item["id"] and item["content_html"] for item in json.loads(data)["items"])
+                    else:
+                        assert feedparser.parse(data).bozo == 0, (name, rel)
                 continue
             data = writer.render(article, ctx)
         except StoryExportError:

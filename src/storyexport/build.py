@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -177,6 +178,16 @@ def site_verbose() -> bool:
 # ------------------------------------------------------------------ build
 
 
+@functools.cache
+def _code_fingerprint() -> str:
+    """Hash of storyexport's own source, so an upgrade (or a local edit)
+    re-renders what it may change."""
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 @dataclass
 class Builder:
     root: Path
@@ -198,9 +209,14 @@ class Builder:
     # manifest -------------------------------------------------------------
 
     def _env_key(self, name: str) -> str:
+        """What an output depends on besides its source: storyexport's code,
+        the writer, the theme and the site settings."""
         w = self.writers[name]
         site = json.dumps({k: str(v) for k, v in vars(self.site).items() if k != "config_path"}, sort_keys=True)
-        h = hashlib.sha256(f"{__version__}|{name}|{w.version}|{self.theme.fingerprint}|{site}".encode())
+        writer_code = sys.modules[type(w).__module__].__file__ or ""
+        h = hashlib.sha256(f"{__version__}|{_code_fingerprint()}|{name}|{w.version}|{self.theme.fingerprint}|"
+                           f"{site}".encode())
+        h.update(Path(writer_code).read_bytes() if writer_code else b"")
         return h.hexdigest()[:16]
 
     def _load_manifest(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -362,9 +363,13 @@ def plain_text(article: Article) -> str:
     return "\n".join(s for s in out if s.strip())
 
 
+_WORD_BREAKS = re.compile(r"[\s、。，「」『』]+")
+
+
 def words(text: str) -> list[str]:
-    """Split text into comparable words (used by read-back tests)."""
-    return text.split()
+    """Split text into comparable words (used by read-back tests): at white
+    space and at CJK punctuation, which joins words without spaces."""
+    return [w for w in _WORD_BREAKS.split(text) if w]
 
 
 # ----------------------------------------------------------------------- JSON

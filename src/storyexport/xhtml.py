@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Literal
 
 import jinja2
@@ -20,6 +19,7 @@ from markupsafe import Markup, escape
 from . import __version__
 from . import model as m
 from .config import Site
+from .i18n import format_date, labels
 from .theme import Theme
 
 FootnoteMode = Literal["endnotes", "float", "epub"]
@@ -38,23 +38,18 @@ class HtmlOptions:
     extra_head: tuple[tuple[str, str], ...] = field(default=())  # (meta name, content)
 
 
-def format_date(d: datetime, lang: str = "en") -> str:
-    """A reader-facing date, independent of the machine's locale."""
-    months = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
-    if lang.split("-")[0] in ("ja", "zh", "ko"):
-        return f"{d.year}年{d.month}月{d.day}日" if not lang.startswith("ko") else f"{d.year}. {d.month}. {d.day}."
-    return f"{d.day} {months[d.month - 1]} {d.year}"
-
-
 class Renderer:
     """Model to XHTML for one article."""
 
     def __init__(self, article: m.Article, opts: HtmlOptions) -> None:
         self.a = article
         self.opts = opts
-        self.note_numbers = {f.label: i for i, f in enumerate(article.footnotes, 1)}
+        # numbered by first reference, as readers (and WeasyPrint's footnote counter) count them
+        order = dict.fromkeys(n.label for b in article.blocks for n in m.walk(b) if isinstance(n, m.NoteRef))
+        self.note_numbers = {label: i for i, label in enumerate(
+            [lb for lb in order if article.footnote(lb) is not None], 1)}
         self.seen_refs: dict[str, int] = {}
+        self.labels = labels(article.meta.language)
 
     # ------------------------------------------------------------- inlines
 
@@ -106,13 +101,38 @@ class Renderer:
         if self.opts.footnotes == "float" and first:
             note = self.a.footnote(label)
             assert note is not None
-            body = " ".join(self.inlines(b.children) if isinstance(b, m.Para) else self.block(b)
-                            for b in note.blocks)
+            body = "".join(self.span_block(b) for b in note.blocks)
             return f'<span class="footnote" id="fn{n}">{body}</span>'
         if self.opts.footnotes == "float":
             return f'<a class="footnote-ref" href="#fn{n}"><sup>{n}</sup></a>'
         epub = ' epub:type="noteref" role="doc-noteref"' if self.opts.footnotes == "epub" else ""
         return f'<a class="footnote-ref" id="{ref_id}" href="#fn{n}"{epub}><sup>{n}</sup></a>'
+
+    def span_block(self, b: m.Block) -> str:
+        """A block as inline-level markup, for a page footnote that sits
+        inside the paragraph referring to it (block elements would end the
+        paragraph early in an HTML parser)."""
+        match b:
+            case m.Para(c) | m.Heading(_, c, _):
+                return f'<span class="fn-block">{self.inlines(c)}</span>'
+            case m.BulletList(items) | m.OrderedList(items, _):
+                start = b.start if isinstance(b, m.OrderedList) else 0
+                return "".join(
+                    f'<span class="fn-block">{f"{start + i}. " if start else "• "}'
+                    f'{"".join(self.span_block(x) for x in item.blocks)}</span>'
+                    for i, item in enumerate(items))
+            case m.BlockQuote(bs):
+                return f'<span class="fn-block"><q>{"".join(self.span_block(x) for x in bs)}</q></span>'
+            case m.CodeBlock(text, _):
+                return f'<span class="fn-block"><code>{escape(text)}</code></span>'
+            case m.Figure(img, caption):
+                return f'<span class="fn-block">{escape(img.alt)} {self.inlines(caption)}</span>'
+            case m.Table():
+                rows = [b.header, *b.rows] if b.header else list(b.rows)
+                return "".join('<span class="fn-block">' + " | ".join(self.inlines(c.children) for c in row)
+                               + "</span>" for row in rows)
+            case _:
+                return ""
 
     # -------------------------------------------------------------- blocks
 
@@ -129,7 +149,8 @@ class Renderer:
             case m.BulletList(items):
                 return "<ul>\n" + "\n".join(self.item(i) for i in items) + "\n</ul>"
             case m.OrderedList(items, start):
-                s = f' start="{start}"' if start != 1 else ""
+                # the counter-reset spells out `start` for WeasyPrint, which ignores the attribute
+                s = f' start="{start}" style="counter-reset: list-item {start - 1}"' if start != 1 else ""
                 return f"<ol{s}>\n" + "\n".join(self.item(i) for i in items) + "\n</ol>"
             case m.BlockQuote(bs):
                 return f"<blockquote>\n{self.blocks(bs)}\n</blockquote>"
@@ -181,7 +202,7 @@ class Renderer:
             assert note is not None
             body = self.blocks(note.blocks)
             back = (f' <a class="footnote-back" href="#fnref{n}" role="doc-backlink"'
-                    f' aria-label="Back to reference {n}">↩</a>')
+                    f' aria-label="{escape(self.labels.back)} {n}">[{escape(self.labels.back)}]</a>')
             body = body[:-4] + back + "</p>" if body.endswith("</p>") else body + back
             if epub:
                 out.append(f'<aside class="footnote" id="fn{n}" epub:type="footnote" role="doc-footnote">'
@@ -237,7 +258,7 @@ def render_article(article: m.Article, theme: Theme, site: Site, opts: HtmlOptio
         a=article, meta=meta, site=site, theme=theme, opts=opts,
         summary=summary, body=body, footnotes=notes,
         css_inline=Markup(opts.css_inline.replace("</", "<\\/")),
-        direction=meta.direction, generator=f"storyexport {__version__}",
+        direction=meta.direction, generator=f"storyexport {__version__}", L=labels(meta.language),
         cover=Markup(r.image(meta.title, meta.cover, "", "cover")) if meta.cover else "",
     )
 

@@ -62,6 +62,8 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
                              summary_items=summary, fallback_date=None)
     if title_from_heading and "title" not in fm.values:
         pass  # a leading "# Title" is the pandoc/Hugo convention, no warning needed
+    if not blocks:
+        raise ctx.error(body_line, "the article has no body text left (only removed or empty content)")
     footnotes = _check_footnotes(blocks, footnotes, ctx)
     return m.Article(meta, blocks, footnotes, tuple(ctx.assets.values()), str(path)), draft
 
@@ -212,7 +214,9 @@ class _MarkdownReader:
                     pass  # thead/tbody/footnote_block/footnote_anchor carry no content
 
     def _heading_id(self, text: str) -> str:
-        base = slugify(text) or "section"
+        # ASCII when the heading has Latin letters, else its own letters
+        # (an Arabic or Japanese heading keeps a readable, unique anchor)
+        base = slugify(text) or re.sub(r"[^\w]+", "-", text.lower()).strip("-")[:60] or "section"
         hid, n = base, 1
         while hid in self.heading_ids:
             n += 1

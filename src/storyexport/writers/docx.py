@@ -27,6 +27,7 @@ from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
 
 from .. import model as m
+from ..i18n import format_date, labels
 from . import RenderContext, Writer
 from .docx_ooxml import (
     TBLPR_ORDER,
@@ -57,7 +58,6 @@ PX_PT = 0.75  # CSS pixel in points: image sizes follow the PDF's 96 dpi
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 LRM = "\u200e"  # keeps a Latin-form date in its own order inside right-to-left text (print.css: time {direction: ltr})
 _TEMPLATE_JUNK = ("/stylesWithEffects", "/customXml", "/fontTable", "/metadata/thumbnail", "/extended-properties")
-SUMMARY_TITLE = "Story at a glance"  # as in article.html.j2
 
 
 @dataclass(frozen=True)
@@ -172,9 +172,8 @@ class _Builder:
     # ------------------------------------------------------------ masthead
 
     def _masthead(self) -> None:
-        from ..xhtml import format_date  # the HTML's date wording; imported late (Jinja2)
-
         meta = self.a.meta
+        lab = labels(meta.language)
         if meta.publisher:
             self._emit(self._p(S.PUBLICATION, self._runs(meta.publisher, _Fmt())))
         self._emit(self._p(S.TITLE, self._runs(meta.title, _Fmt())))
@@ -184,18 +183,18 @@ class _Builder:
             content: list[Element] = []
             for i, author in enumerate(meta.authors):
                 if i:
-                    content += self._runs(" and " if i == len(meta.authors) - 1 else ", ", _Fmt())
+                    content += self._runs(lab.and_ if i == len(meta.authors) - 1 else lab.list_sep, _Fmt())
                 content += self._runs(author.name, _Fmt(style=S.AUTHOR))
             self._emit(self._p(S.BYLINE, content))
         date = (LRM if self.rtl else "") + format_date(meta.published, meta.language)
         if meta.updated:
-            date += " · Updated " + format_date(meta.updated, meta.language)
+            date += f" · {lab.updated} " + format_date(meta.updated, meta.language)
         self._emit(self._p(S.DATELINE, self._runs(date, _Fmt())))
 
     def _summary(self) -> None:
         if not self.a.meta.summary:
             return
-        self._emit(self._p(S.SUMMARY_TITLE, self._runs(SUMMARY_TITLE, _Fmt())))
+        self._emit(self._p(S.SUMMARY_TITLE, self._runs(labels(self.a.meta.language).glance, _Fmt())))
         for item in self.a.meta.summary:
             self._emit(self._p(S.SUMMARY, self._inlines(item)))
 
@@ -503,8 +502,9 @@ class _Builder:
             def props() -> Element | None:
                 return None
 
-            return [*self._runs("Page ", _Fmt()), *field("PAGE", "1", props), *self._runs(" of ", _Fmt()),
-                    *field("NUMPAGES", "1", props)]
+            lab = labels(self.a.meta.language)
+            return [*self._runs(f"{lab.page} ", _Fmt()), *field("PAGE", "1", props),
+                    *self._runs(f" {lab.of} ", _Fmt()), *field("NUMPAGES", "1", props)]
 
         running = self._runs(self.a.meta.publisher or self.a.meta.title, _Fmt())
         for story, style, content in ((section.footer, S.FOOTER, numbers()),

@@ -21,9 +21,9 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
+from ..i18n import format_date, join_names
 from ..model import Article
 from ..theme import Theme
-from ..xhtml import format_date
 
 COVER_WIDTH_PX = 1400
 """Cover width; the height follows the theme's page proportions. 1400 px is
@@ -182,12 +182,7 @@ class _Canvas:
 def byline(article: Article) -> str:
     """Authors joined as the article template joins them (CJK names with the
     ideographic comma, which needs no translation)."""
-    names = [a.name for a in article.meta.authors]
-    if article.meta.language.split("-")[0] in ("ja", "zh", "ko"):
-        return "、".join(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return join_names([a.name for a in article.meta.authors], article.meta.language)
 
 
 def cover_alt(article: Article) -> str:

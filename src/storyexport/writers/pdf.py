@@ -41,9 +41,10 @@ from typing import Any
 from .. import __version__
 from ..config import Site
 from ..errors import WriterError
+from ..i18n import format_date, labels
 from ..model import Article, Asset, depth, inline_text, plain_text
 from ..theme import Theme
-from ..xhtml import HtmlOptions, format_date, render_article, render_css
+from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
 
 MAX_DEPTH = 100
@@ -162,7 +163,7 @@ class GlyphCoverage:
         return sorted(chars)
 
 
-CHROME = "Page of 0123456789 . · • – Story at a glance Updated"
+CHROME = "0123456789 . · • –"
 """What the template and print style sheet add around the article (running
 footer, list markers, footnote numbers, dateline)."""
 
@@ -171,7 +172,9 @@ def printed_text(article: Article) -> str:
     """Every character the PDF shows."""
     m = article.meta
     dates = [format_date(d, m.language) for d in (m.published, m.updated) if d is not None]
-    return "\n".join([plain_text(article), m.publisher, m.rights, *dates, CHROME])
+    lab = labels(m.language)
+    words = [lab.glance, lab.updated, lab.and_, lab.list_sep, lab.page, lab.of, lab.back]
+    return "\n".join([plain_text(article), m.publisher, m.rights, *dates, *words, CHROME])
 
 
 def _restrict_fonts(font_config: Any, files: Iterable[str]) -> bool:
