@@ -26,8 +26,10 @@ install: $(STAMP) ## create .venv and install storyexport with its test tools
 export: $(STAMP) ## export source/ to dist/ in every format
 	$(BIN)/storyexport
 
-test: $(STAMP) ## run the test suite (reads every output back with independent tools)
+test: $(STAMP) ## run the test suite, then validate the exported samples with `storyexport check`
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
+	$(BIN)/storyexport --quiet
+	$(BIN)/storyexport check dist
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check src tests bench

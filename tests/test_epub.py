@@ -21,8 +21,8 @@ import pytest
 from ebooklib import epub
 from lxml import etree
 
-import epubcheck_util
 from conftest import EPOCH, ROOT, SOURCE
+from storyexport import epubcheck as epubcheck_util
 from storyexport.config import Site, load_config
 from storyexport.errors import Diagnostics
 from storyexport.model import (

@@ -18,7 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from .config import Site
-from .epubcheck import EpubCheckUnavailable, validate
+from .epubcheck import EpubCheckUnavailable, check_epubs
 
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -105,7 +105,11 @@ def check_feed(path: Path) -> Result:
     parsed = feedparser.parse(path.read_bytes())
     if parsed.bozo:
         r.fail(f"feedparser: {parsed.bozo_exception}")
-    root = etree.parse(str(path), SAFE_XML).getroot()
+    try:
+        root = etree.parse(str(path), SAFE_XML).getroot()
+    except etree.XMLSyntaxError as e:
+        r.fail(f"not well-formed XML: {e}")
+        return r
     if root.tag == f"{ATOM}feed":
         for tag in ("id", "title", "updated"):
             if len(root.findall(f"{ATOM}{tag}")) != 1:
@@ -166,11 +170,11 @@ def collect(out: Path) -> list[Result]:
             results.append(check_html(path))
     if epubs:
         try:
-            for rep in validate(epubs):
-                r = Result(rep.path, "epub")
+            for path, rep in check_epubs(epubs).items():
+                r = Result(path, "epub")
                 for msg in rep.errors + rep.warnings:
-                    r.fail(msg)
-                if rep.ok:
+                    r.fail(str(msg))
+                if not (rep.errors or rep.warnings):
                     r.notes.append("EPUBCheck: 0 errors, 0 warnings")
                 results.append(r)
         except EpubCheckUnavailable as e:
