@@ -23,6 +23,8 @@ from pathlib import PurePosixPath
 import docx
 from docx.image.exceptions import UnrecognizedImageError
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
 
@@ -52,7 +54,7 @@ from .docx_ooxml import (
     xml_safe,
 )
 from .docx_styles import CSS, LIST_LEVELS, S, StyleSet, bold, italic, scripts_for
-from .ziputil import rezip
+from .ziputil import build_zip
 
 PX_PT = 0.75  # CSS pixel in points: image sizes follow the PDF's 96 dpi
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
@@ -101,8 +103,34 @@ class DocxWriter(Writer):
     description = "Word document with the theme's styles, real footnotes, links and embedded fonts"
 
     def render(self, article: m.Article, ctx: RenderContext) -> bytes:
-        data = _Builder(article, self, ctx).build()
-        return rezip(data, article.meta.modified)
+        members = _Builder(article, self, ctx).build()
+        return build_zip(members, article.meta.modified)
+
+
+class _Members:
+    """Takes the place of python-docx's zip writer: collects the members
+    in the order python-docx writes them, so the container is zipped once,
+    reproducibly (:func:`.ziputil.build_zip`), instead of zipped by
+    python-docx and then unzipped and zipped again."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bytes]] = []
+
+    def write(self, uri: PackURI, blob: bytes) -> None:
+        self.items.append((uri.membername, blob))
+
+
+def _package_members(doc: docx.document.Document) -> list[tuple[str, bytes]]:
+    """What ``Document.save`` would zip: python-docx 1.x's own
+    ``OpcPackage.save`` steps, with :class:`_Members` as the physical writer."""
+    package = doc.part.package
+    for part in package.parts:
+        part.before_marshal()
+    out = _Members()
+    PackageWriter._write_content_types_stream(out, package.parts)
+    PackageWriter._write_pkg_rels(out, package.rels)
+    PackageWriter._write_parts(out, package.parts)
+    return out.items
 
 
 class _Builder:
@@ -145,7 +173,7 @@ class _Builder:
 
     # --------------------------------------------------------------- build
 
-    def build(self) -> bytes:
+    def build(self) -> list[tuple[str, bytes]]:
         meta = self.a.meta
         self._masthead()
         self._summary()
@@ -158,9 +186,7 @@ class _Builder:
         self._header_footer()
         self._install_parts(has_notes)
         self._core_properties()
-        out = io.BytesIO()
-        self.doc.save(out)
-        return out.getvalue()
+        return _package_members(self.doc)
 
     def _emit(self, e: Element) -> None:
         self.sect.addprevious(e)

@@ -8,7 +8,6 @@ IDs), so a document built from the same model is byte-identical.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import struct
@@ -16,7 +15,6 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from docx.opc.constants import CONTENT_TYPE as CT
@@ -30,6 +28,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.parts.story import StoryPart
 
 from ..theme import Theme
+from .fonts import font_bytes
 
 OBFUSCATED_FONT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -309,12 +308,6 @@ class FontEntry:
         return el("w:font", {"w:name": self.name}, *children)
 
 
-@functools.lru_cache(maxsize=32)
-def _font_bytes(path: Path) -> bytes:
-    """Theme font files, read once per process (they are shared by all articles)."""
-    return path.read_bytes()
-
-
 def embedded_fonts(theme: Theme, roles: Sequence[str], extra_family: str = "") -> tuple[
         list[FontEntry], dict[str, list[tuple[bool, bool, bytes]]], list[str]]:
     """Font table entries for the theme's faces of ``roles`` (each family once),
@@ -328,7 +321,7 @@ def embedded_fonts(theme: Theme, roles: Sequence[str], extra_family: str = "") -
         face = theme.fonts[role]
         if face.family in entries:
             continue
-        faces = [(b, i, _font_bytes(p)) for (b, i), p in sorted(face.files)]
+        faces = [(b, i, font_bytes(p)) for (b, i), p in sorted(face.files)]
         entries[face.family] = FontEntry(face.family, font_info(faces[0][2]))
         if all(font_info(d).embeddable for _b, _i, d in faces):
             files[face.family] = faces

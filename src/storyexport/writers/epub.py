@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +35,9 @@ from ..model import Article, Asset, Heading, inline_text, walk
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
 from .epub_cover import cover_alt, generate_cover
-from .ziputil import rezip
+from .fonts import subset_font as subset_font  # re-exported: callers clear its cache
+from .fonts import subset_for
+from .ziputil import build_zip
 
 CONTENT = "article.xhtml"
 COVER_PAGE = "cover.xhtml"
@@ -268,30 +269,6 @@ def _repair(root: etree._Element, article: Article, ctx: RenderContext) -> None:
             _to_span(a)
 
 
-@lru_cache(maxsize=64)
-def subset_font(path: str, chars: str) -> bytes:
-    """The font reduced to ``chars`` (plus the glyphs fontTools' default
-    layout features reach: ligatures, kerning, Arabic joining forms), names
-    and licence kept. A book carries the four text faces and the script faces;
-    whole, they would weigh megabytes for a few pages of text."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    opts = subset.Options()
-    opts.name_IDs = ["*"]  # keep copyright and licence strings (OFL)
-    opts.name_languages = ["*"]
-    opts.name_legacy = True
-    opts.notdef_outline = True
-    opts.hinting = False  # halves the size; e-ink and tablet screens are dense enough not to need it
-    font = TTFont(path, recalcTimestamp=False)  # the head table's clock stamp would break reproducibility
-    sub = subset.Subsetter(opts)
-    sub.populate(text=chars)
-    sub.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
-
-
 def _book_chars(*docs: bytes) -> str:
     """Every character the book's pages can display, in both cases (the CSS
     upper-cases some labels), plus printable ASCII."""
@@ -303,15 +280,36 @@ def _book_chars(*docs: bytes) -> str:
 # -------------------------------------------------------------- packaging
 
 
+class _Members:
+    """Takes the place of EbookLib's ``zipfile.ZipFile``: collects the
+    members in the order EbookLib writes them, so the container is zipped
+    once, reproducibly (:func:`.ziputil.build_zip`), instead of zipped by
+    EbookLib and then unzipped and zipped again."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, bytes]] = []
+
+    def writestr(self, name: str, data: str | bytes, compress_type: int | None = None) -> None:
+        self.items.append((name, data.encode("utf-8") if isinstance(data, str) else data))
+
+
 class _PackageWriter(epub.EpubWriter):  # type: ignore[misc]
     """EbookLib's writer, with the package element finished our way:
     ``xml:lang`` for the language of the metadata, and without EbookLib's
     declaration of the ``rendition:`` prefix, which EPUB 3 predefines and no
-    property of ours uses."""
+    property of ours uses. It hands its members to :class:`_Members`."""
 
-    def __init__(self, out: io.BytesIO, book: epub.EpubBook, options: dict[str, Any], lang: str) -> None:
-        super().__init__(out, book, options)
+    def __init__(self, book: epub.EpubBook, options: dict[str, Any], lang: str) -> None:
+        super().__init__("", book, options)
         self.lang = lang
+
+    def write(self) -> None:
+        """EbookLib 0.20's ``write`` with the zip file swapped for :class:`_Members`."""
+        self.out = _Members()
+        self.out.writestr("mimetype", "application/epub+zip")
+        self._write_container()
+        self._write_opf()
+        self._write_items()
 
     def _write_opf_file(self, root: etree._Element) -> None:
         root.set(XML_LANG, self.lang)
@@ -405,16 +403,16 @@ class EpubWriter(Writer):
         return etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True), ids
 
     def _package(self, book: epub.EpubBook, article: Article) -> bytes:
-        """The container, written in memory and re-zipped reproducibly."""
+        """The container, zipped once with fixed timestamps (``mimetype``
+        first and stored, as OCF requires)."""
         m = article.meta
-        out = io.BytesIO()
         options = {"mtime": m.modified.astimezone(UTC),  # else EbookLib stamps the clock
                    "raise_exceptions": True, "epub3_pages": False, "epub3_landmark": False,
-                   "package_direction": m.direction == "rtl", "compresslevel": 9}
-        writer = _PackageWriter(out, book, options, m.language)
+                   "package_direction": m.direction == "rtl"}
+        writer = _PackageWriter(book, options, m.language)
         writer.process()
         writer.write()
-        return rezip(out.getvalue(), m.modified, first=["mimetype"], stored=["mimetype"])
+        return build_zip(writer.out.items, m.modified, stored=["mimetype"])
 
     def _fonts(self, chars: str) -> dict[str, tuple[str, bytes]]:
         """Theme font path -> (unique file name in ``fonts/``, subset bytes)."""
@@ -431,5 +429,5 @@ class EpubWriter(Writer):
                 n += 1
                 name = f"{p.stem}-{n}{p.suffix}"
             taken.add(name.lower())
-            out[str(path)] = (name, subset_font(str(path), chars))
+            out[str(path)] = (name, subset_for(str(path), chars))
         return out

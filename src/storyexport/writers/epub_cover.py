@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ..i18n import format_date, join_names
 from ..model import Article
 from ..theme import Theme
+from .fonts import cmap
 
 COVER_WIDTH_PX = 1400
 """Cover width; the height follows the theme's page proportions. 1400 px is
@@ -34,6 +35,7 @@ POSTER_SCALE = 2.0
 scaled up by this factor (then mapped from points to pixels)."""
 
 PALETTE_COLOURS = 32
+PALETTE_SAMPLE = 4
 
 _RGB = tuple[int, int, int]
 
@@ -44,15 +46,6 @@ def _rgb(hex_colour: str) -> _RGB:
 
 
 # ------------------------------------------------------------------ fonts
-
-
-@lru_cache(maxsize=32)
-def _cmap(path: str, index: int) -> frozenset[int]:
-    """Code points a font file covers (cmap only, loaded lazily)."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, fontNumber=index, lazy=True) as font:
-        return frozenset(font.getBestCmap() or {})
 
 
 @lru_cache(maxsize=16)
@@ -92,7 +85,7 @@ def pick_font(theme: Theme, role: str, bold: bool, text: str) -> tuple[str, int]
     need = {ord(c) for c in text if not c.isspace()}
     best: tuple[int, int, tuple[str, int]] | None = None
     for rank, cand in enumerate(_candidates(theme, role, bold)):
-        covered = len(need & _cmap(*cand))
+        covered = len(need & cmap(*cand))
         if covered == len(need):
             return cand
         if best is None or covered > best[0]:
@@ -134,7 +127,7 @@ class _Canvas:
         the characters that font lacks (an emoji would be a box on a cover;
         the text itself is in the book)."""
         path, index = pick_font(theme, style.role, style.bold, text)
-        have = _cmap(path, index)
+        have = cmap(path, index)
         kept = "".join(ch for ch in text if ch.isspace() or ord(ch) in have
                        or unicodedata.category(ch) in ("Mn", "Me", "Cf"))
         kept = re.sub(r"[^\S\n]+", lambda m: m.group(0)[0], kept).strip()
@@ -247,10 +240,21 @@ def generate_cover(article: Article, theme: Theme) -> bytes:
     if sub:
         c.text(t, sub_style, sub, y + rule_gap)
 
-    # A few flat colours plus anti-aliasing: a 32-colour palette looks the
-    # same and is a third of the size (median cut, no dither: deterministic).
-    flat = img.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    return _png(img)
+
+
+def _png(img: Image.Image) -> bytes:
+    """A few flat colours plus anti-aliasing: a 32-colour palette looks the
+    same and is a third of the size (median cut, no dither: deterministic).
+    The palette is chosen from every ``PALETTE_SAMPLE``-th pixel each way,
+    which finds the same colours a sixteenth of the time; the whole image is
+    then mapped onto it. zlib level 6: level 9 takes seven times as long
+    for a file an eighth smaller."""
+    sample = img.resize((max(1, img.width // PALETTE_SAMPLE), max(1, img.height // PALETTE_SAMPLE)),
+                        Image.Resampling.NEAREST)
+    palette = sample.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    flat = img.quantize(palette=palette, dither=Image.Dither.NONE)
     buf = io.BytesIO()
-    flat.save(buf, format="PNG", optimize=False, compress_level=9)
+    flat.save(buf, format="PNG", optimize=False, compress_level=6)
     return buf.getvalue()
 

@@ -46,6 +46,7 @@ from ..model import Article, Asset, depth, inline_text, plain_text
 from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
+from .fonts import cmap
 
 MAX_DEPTH = 100
 """Deepest model nesting rendered. WeasyPrint lays boxes out recursively and
@@ -129,13 +130,6 @@ def _ignorable(ch: str) -> bool:
             or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF)
 
 
-def _cmap(path: str, index: int = 0) -> set[int]:
-    """Code points one face of a font file maps."""
-    from fontTools.ttLib import TTFont
-
-    return set(TTFont(path, lazy=True, fontNumber=index).getBestCmap() or {})
-
-
 class GlyphCoverage:
     """Which characters the theme's fonts can draw. The theme's own files
     are read once; the big CJK collections only when an article has a
@@ -145,7 +139,7 @@ class GlyphCoverage:
         self.theme: set[int] = set()
         for f in theme_files:
             try:
-                self.theme |= _cmap(f)
+                self.theme |= cmap(f)
             except Exception as e:  # fontTools raises many types on a broken file
                 raise WriterError(f"theme font {f} is unreadable ({type(e).__name__}: {e})", f) from None
         self._system_faces = list(system_faces)
@@ -158,7 +152,7 @@ class GlyphCoverage:
                 self._system = set()
                 for path, index in self._system_faces:
                     with contextlib.suppress(Exception):
-                        self._system |= _cmap(path, index)
+                        self._system |= cmap(path, index)
             chars = {c for c in chars if ord(c) not in self._system}
         return sorted(chars)
 
