@@ -21,6 +21,13 @@ def test_check_passes_on_every_exported_sample(exported) -> None:  # type: ignor
     assert "EPUBCheck: 0 errors, 0 warnings" in r.stdout
 
 
+def test_check_takes_a_relative_folder(exported) -> None:  # type: ignore[no-untyped-def]
+    out = exported(",".join(available()))
+    r = run_cli("check", out.name, cwd=out.parent)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "russia-sends-aid.epub " in r.stdout
+
+
 def test_check_fails_on_broken_files(exported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = exported(",".join(available()))
     bad = tmp_path / "bad"

@@ -187,6 +187,7 @@ def run_checks(out: Path, site: Site) -> int:
         from .errors import UsageError
 
         raise UsageError(f"no such output folder: {out} (run 'storyexport' first)")
+    out = out.resolve()
     results = collect(out)
     if not results:
         print(f"{out}: nothing to check")
