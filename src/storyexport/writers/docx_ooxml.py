@@ -8,6 +8,7 @@ IDs), so a document built from the same model is byte-identical.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import struct
@@ -265,6 +266,7 @@ def font_info(data: bytes) -> FontInfo:
     return FontInfo(fs_type, panose, fixed)
 
 
+@functools.lru_cache(maxsize=32)
 def font_key(data: bytes) -> str:
     """A GUID for the font, derived from its bytes: stable across runs, so the
     obfuscated font and the document stay byte-identical."""
@@ -272,10 +274,12 @@ def font_key(data: bytes) -> str:
     return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:storyexport:font:{digest}")).upper() + "}"
 
 
+@functools.lru_cache(maxsize=32)
 def obfuscate(data: bytes, key: str) -> bytes:
     """ECMA-376 Part 1 §17.8.1: XOR the first 32 bytes with the GUID's 16
     bytes taken in reverse order of the key string. Applying it twice restores
-    the font."""
+    the font. Cached: every document of a process embeds the same object,
+    which the zip writer then finds already compressed."""
     raw = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
     head = bytes(b ^ raw[i % 16] for i, b in enumerate(data[:32]))
     return head + data[32:]

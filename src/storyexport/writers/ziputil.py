@@ -17,7 +17,6 @@ why the few lines of header packing live here.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import struct
 import zipfile
@@ -35,7 +34,8 @@ CACHE_MIN = 16 * 1024
 """Members at least this large are looked up in the compressed-member cache."""
 
 CACHE_BYTES = 64 * 1024 * 1024
-"""Upper bound of the compressed-member cache (least recently used go first)."""
+"""Upper bound of what the cache holds, members and their compressed form
+(least recently used go first)."""
 
 PRECOMPRESSED = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".woff", ".woff2", ".zip", ".gz")
 """Members whose bytes are already compressed: deflating them again costs
@@ -64,7 +64,7 @@ class Packed:
     size: int  # uncompressed size
 
 
-_cache: OrderedDict[bytes, Packed] = OrderedDict()
+_cache: OrderedDict[bytes, Packed] = OrderedDict()  # keyed by the uncompressed bytes themselves
 _cached_bytes = 0
 
 
@@ -75,21 +75,23 @@ def _deflate_now(data: bytes) -> Packed:
 
 def deflate(data: bytes) -> Packed:
     """``data`` deflated, from the cache when the same bytes were deflated
-    before in this process (keyed by their SHA-256, so any change is a miss)."""
+    before in this process. The key is the bytes object: a writer that hands
+    the same object again (a cached font) costs a dictionary lookup, since
+    Python keeps a bytes object's hash; equal bytes in a new object cost one
+    hash and one comparison, and any change is a miss."""
     global _cached_bytes
     if len(data) < CACHE_MIN:
         return _deflate_now(data)
-    key = hashlib.sha256(data).digest()
-    hit = _cache.get(key)
+    hit = _cache.get(data)
     if hit is not None:
-        _cache.move_to_end(key)
+        _cache.move_to_end(data)
         return hit
     packed = _deflate_now(data)
-    _cache[key] = packed
-    _cached_bytes += len(packed.data)
+    _cache[data] = packed
+    _cached_bytes += len(data) + len(packed.data)
     while _cached_bytes > CACHE_BYTES and len(_cache) > 1:
-        _k, old = _cache.popitem(last=False)
-        _cached_bytes -= len(old.data)
+        key, old = _cache.popitem(last=False)
+        _cached_bytes -= len(key) + len(old.data)
     return packed
 
 
@@ -116,6 +118,7 @@ class ZipBuilder:
         self._names.add(name)
         if stored is None:
             stored = name.lower().endswith(PRECOMPRESSED)
+        data = bytes(data)  # no copy for bytes; a bytearray or memoryview becomes hashable
         p = store(data) if stored else deflate(data)
         try:
             raw, flags = name.encode("ascii"), 0
