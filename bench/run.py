@@ -120,7 +120,8 @@ def main() -> None:
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
                          text=True).stdout.strip()
     print(f"# storyexport benchmarks: N={args.n}, {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, commit {rev or 'unknown'}, {time.strftime('%Y-%m-%d %H:%M')}")
+          f"Python {platform.python_version()}, commit {rev or 'unknown'}, {time.strftime('%Y-%m-%d %H:%M')}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     src = make(args.n, work / "corpus" / "source")
     files = sorted(src.glob("*.md"))
 
@@ -166,6 +167,7 @@ def main() -> None:
         ours = min(timed([EXE, "--help"]) for _ in range(runs))
         print(f"\n## (e) start-up: storyexport --help {1000 * ours:.0f} ms, bare python {1000 * base:.0f} ms "
               f"(ratio {ours / base:.1f}x)")
+    print(f"\n(load average at the end: {os.getloadavg()[0]:.1f}; other work on the machine slows every figure)")
     shutil.rmtree(work, ignore_errors=True)
 
 
