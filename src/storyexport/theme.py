@@ -30,17 +30,31 @@ _FACE_KEYS = ("regular", "bold", "italic", "bold_italic")
 
 # section -> key -> kind. Anything else in a theme file is an error.
 SCHEMA: dict[str, dict[str, str]] = {
-    "size": {"base": "length", "heading_scale": "scale", "small": "ratio", "line_height": "ratio"},
+    # base is a length; the rest are multiples of a font size: small text and
+    # code against the base size, line heights and the inline image height
+    # against their own text, the footnote call against the small size.
+    "size": {"base": "length", "heading_scale": "scale", "small": "ratio", "line_height": "ratio",
+             "heading_line_height": "ratio", "dek_line_height": "ratio", "code_line_height": "ratio",
+             "code_scale": "ratio", "inline_image": "ratio", "note_call": "ratio"},
     "color": {
         k: "color"
         for k in ("text", "muted", "accent", "link", "rule", "summary_background",
                   "summary_border", "code_background")
     },
-    "spacing": {k: "length" for k in ("paragraph_after", "heading_before", "heading_after", "list_indent")},
+    "spacing": {k: "length" for k in ("paragraph_after", "heading_before", "heading_after", "list_indent",
+                                      "cell_padding_x", "cell_padding_y")},
     "page": {k: "length" for k in ("width", "height", "margin_top", "margin_bottom", "margin_left",
                                    "margin_right")},
+    # Line widths: the masthead's rule, <hr>, the summary box's bar and
+    # hairlines, the quote bar, table rules, the footnote separator.
+    "rule": {k: "length" for k in ("masthead", "hr", "summary_bar", "summary_box", "quote_bar",
+                                   "table_head", "table_row", "footnote")},
+    # Letter spacing of the upper-case labels, in em.
+    "tracking": {"publication": "em", "summary_title": "em"},
     "caption": {"italic": "bool", "color": "color_ref"},
     "quote": {"italic": "bool", "indent": "length", "border": "color_ref"},
+    # Figures at most this share of the text block's height (print, DOCX).
+    "figure": {"max_height": "share"},
 }
 FONT_ROLES = ("body", "heading", "code", "arabic")
 TOP_KEYS = {"name", "description", "inherit", "fonts", *SCHEMA}
@@ -79,19 +93,48 @@ class Theme:
     heading_scale: tuple[float, ...]
     small: float
     line_height: float
+    heading_line_height: float
+    dek_line_height: float
+    code_line_height: float
+    code_scale: float
+    inline_image: float  # inline image height, em
+    note_call: float  # footnote call size, share of the small size
     colors: Mapping[str, str]
     spacing: Mapping[str, float]
     page: Mapping[str, float]
+    rules: Mapping[str, float]  # line widths, pt
+    tracking: Mapping[str, float]  # letter spacing, em
     caption_italic: bool
     caption_color: str
     quote_italic: bool
     quote_indent: float
     quote_border: str
+    figure_max_height: float  # share of the text block height
     tokens: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
     def heading_size(self, level: int) -> float:
         """Font size in points of heading ``level`` (1 = article title)."""
         return round(self.base_size * self.heading_scale[min(level, 6) - 1], 2)
+
+    @property
+    def small_size(self) -> float:
+        """Font size in points of small text (bylines, captions, tables, notes)."""
+        return round(self.base_size * self.small, 2)
+
+    @property
+    def code_size(self) -> float:
+        """Font size in points of code in body text."""
+        return round(self.base_size * self.code_scale, 2)
+
+    @property
+    def text_height(self) -> float:
+        """Height in points of the page's text block (inside the margins)."""
+        return self.page["height"] - self.page["margin_top"] - self.page["margin_bottom"]
+
+    @property
+    def text_width(self) -> float:
+        """Width in points of the page's text block (inside the margins)."""
+        return self.page["width"] - self.page["margin_left"] - self.page["margin_right"]
 
     def family_stack(self, role: str) -> list[str]:
         """Font families to try for a role: the role's own face, then the
@@ -172,6 +215,12 @@ def _check_token(kind: str, value: object) -> str:
     if kind == "ratio":
         ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 10
         return "" if ok else "expected a number between 0 and 10"
+    if kind == "em":
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and -1 < value < 1
+        return "" if ok else "expected a number of em between -1 and 1"
+    if kind == "share":
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1
+        return "" if ok else "expected a share above 0 and at most 1"
     if kind == "bool":
         return "" if isinstance(value, bool) else "expected true or false"
     if kind == "scale":
@@ -294,13 +343,22 @@ def _build(t: dict[str, Any], chain: tuple[Path, ...]) -> Theme:
         heading_scale=tuple(float(x) for x in scale),
         small=ratio("size", "small"),
         line_height=ratio("size", "line_height"),
+        heading_line_height=ratio("size", "heading_line_height"),
+        dek_line_height=ratio("size", "dek_line_height"),
+        code_line_height=ratio("size", "code_line_height"),
+        code_scale=ratio("size", "code_scale"),
+        inline_image=ratio("size", "inline_image"),
+        note_call=ratio("size", "note_call"),
         colors=colors,
         spacing={k: length("spacing", k) for k in SCHEMA["spacing"]},
         page={k: length("page", k) for k in SCHEMA["page"]},
+        rules={k: length("rule", k) for k in SCHEMA["rule"]},
+        tracking={k: ratio("tracking", k) for k in SCHEMA["tracking"]},
         caption_italic=flag("caption", "italic"),
         caption_color=color_ref("caption", "color"),
         quote_italic=flag("quote", "italic"),
         quote_indent=length("quote", "indent"),
         quote_border=color_ref("quote", "border"),
+        figure_max_height=ratio("figure", "max_height"),
         tokens={k: repr(v) for k, v in t.items()},
     )

@@ -1,16 +1,17 @@
 """The DOCX style set and list numbering, generated from the theme tokens.
 
-Every font, size, colour and length comes from :class:`~storyexport.theme.Theme`
-(the same numbers the PDF's CSS is generated from), so a theme change moves
-Word and PDF together. The few ratios that live in ``base.css.j2`` rather than
-in the theme are mirrored in :data:`CSS` and named there, not scattered.
+Every font, size, colour, line width and length comes from
+:class:`~storyexport.theme.Theme`: the same tokens the PDF's and EPUB's CSS
+are generated from, so a theme change moves Word, PDF and EPUB together.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-from ..theme import Theme
+from ..theme import Theme, load_theme
 from .docx_ooxml import (
     Element,
     border,
@@ -27,32 +28,30 @@ from .docx_ooxml import (
 )
 
 
-@dataclass(frozen=True)
-class CssRatios:
-    """Numbers ``styles/*/templates/base.css.j2`` writes by hand (not theme
-    tokens yet); mirrored here so the DOCX matches the PDF."""
+class _ThemeRatios:
+    """Transitional, for ``docx.py`` only: it still reads
+    ``CSS.figure_max_height`` and ``CSS.inline_image_em``, which are now theme
+    tokens (``figure.max_height``, ``size.inline_image``). Until it reads them
+    from its own theme, they come from the shipped default theme (which
+    ``sans`` inherits them from), never from a number written here."""
 
-    heading_line: float = 1.2  # h1..h6 line-height
-    dek_line: float = 1.3  # .dek line-height
-    code_line: float = 1.3  # pre line-height
-    code_scale: float = 0.88  # code, pre font-size (em)
-    inline_image_em: float = 1.2  # img.inline height
-    publication_tracking: float = 0.08  # .publication letter-spacing (em)
-    summary_tracking: float = 0.06  # summary title letter-spacing (em)
-    summary_border: float = 3.0  # aside.summary border-left (pt)
-    quote_border: float = 2.0  # blockquote border-left (pt)
-    rule: float = 1.0  # masthead border-bottom, hr (pt)
-    table_head_rule: float = 1.2  # th border-bottom (pt)
-    table_rule: float = 0.5  # td border-bottom (pt)
-    hairline: float = 0.5  # print.css.j2 summary box sides (pt)
-    figure_max_height: float = 0.6  # print.css.j2 figure img max-height (share of the text height)
-    cell_pad_v: float = 2.0  # th/td padding (pt)
-    cell_pad_h: float = 4.0
+    @property
+    def figure_max_height(self) -> float:
+        return _default_theme().figure_max_height
+
+    @property
+    def inline_image_em(self) -> float:
+        return _default_theme().inline_image
 
 
-CSS = CssRatios()
+@lru_cache(maxsize=1)
+def _default_theme() -> Theme:
+    return load_theme("default")
+
+
+CSS = _ThemeRatios()
 LIST_LEVELS = 9
-BULLETS = ("•", "–")  # glyphs the shipped text faces all have
+BULLETS = ("•", "–")  # top level, nested levels (as base.css.j2); glyphs the shipped text faces all have
 BORDER_SIDES = ("top", "left", "bottom", "right")
 BULLET_NUM, DECIMAL_NUM, SUMMARY_NUM = 1, 2, 3  # abstractNum ids, also the styles' default numIds
 
@@ -147,17 +146,31 @@ def font_families(theme: Theme, role: str, scripts: Scripts) -> Element:
     return el("w:rFonts", attrs)
 
 
-def spacing(before: float = 0, after: float = 0, line: float | None = None, font_pt: float = 0) -> Element:
+def spacing(before: float = 0, after: float = 0, line: float | None = None, font_pt: float = 0,
+            natural: float = 0.0) -> Element:
     """Paragraph spacing in points. ``line`` is the CSS line-height ratio: as
     Word's "multiple" spacing scales the font's own line height (1.36 em for
     Noto), the CSS box height ``line × font size`` is written as an "at least"
-    height instead, which also lets an inline picture grow its line."""
+    height instead, which also lets an inline picture grow its line. "At
+    least" cannot go below the face's ``natural`` line height (same unit as
+    ``line``), so a tighter CSS line (headings at 1.2) is written "exact"."""
     attrs: dict[str, object] = {"w:before": twips(before), "w:after": twips(after)}
     if line is None:
         attrs |= {"w:line": 240, "w:lineRule": "auto"}
     else:
-        attrs |= {"w:line": twips(line * font_pt), "w:lineRule": "atLeast"}
+        attrs |= {"w:line": twips(line * font_pt), "w:lineRule": "exact" if line < natural else "atLeast"}
     return el("w:spacing", attrs)
+
+
+@lru_cache(maxsize=32)
+def natural_line_height(path: Path) -> float:
+    """A face's own line height as a multiple of its size, the larger of the
+    ``hhea`` (LibreOffice on Linux, macOS) and the OS/2 Windows metrics (Word)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        upm, hhea, os2 = font["head"].unitsPerEm, font["hhea"], font["OS/2"]
+        return max(hhea.ascent - hhea.descent + hhea.lineGap, os2.usWinAscent + os2.usWinDescent) / upm
 
 
 def bold() -> list[Element]:
@@ -244,7 +257,7 @@ class StyleSet:
             if aid == DECIMAL_NUM:
                 fmt, lvl_text, run = "decimal", f"%{lvl + 1}.", None
             else:
-                fmt, lvl_text = "bullet", BULLETS[lvl % len(BULLETS)]
+                fmt, lvl_text = "bullet", BULLETS[min(lvl, 1)]
                 run = rpr(font_families(t, "body", self.scripts), color(t.colors["text"]))
             ind = self.list_indent(lvl if aid != SUMMARY_NUM else lvl + 1)
             levels.append(el("w:lvl", {"w:ilvl": lvl}, val("w:start", 1), val("w:numFmt", fmt),
@@ -263,6 +276,10 @@ class StyleSet:
 
     # ------------------------------------------------------------- styles
 
+    def natural(self, role: str) -> float:
+        """The natural line height of a font role's face (bold for headings, as they are set)."""
+        return natural_line_height(self.theme.fonts[role].file(bold=role == "heading"))
+
     def _summary_box(self) -> list[Element]:
         """A shaded box with a coloured bar on the start side and hairlines on
         the others (print.css.j2); the border spacing is the box's padding, and
@@ -270,10 +287,10 @@ class StyleSet:
         paragraphs into one box."""
         t = self.theme
         bg, pad, step = t.colors["summary_background"], t.spacing["paragraph_after"], t.spacing["list_indent"]
-        rule = t.colors["rule"]
-        sides = [border("top", rule, CSS.hairline, pad),
-                 border("left", t.colors["summary_border"], CSS.summary_border, step),
-                 border("bottom", rule, CSS.hairline, pad), border("right", rule, CSS.hairline, step)]
+        rule, hairline = t.colors["rule"], t.rules["summary_box"]
+        sides = [border("top", rule, hairline, pad),
+                 border("left", t.colors["summary_border"], t.rules["summary_bar"], step),
+                 border("bottom", rule, hairline, pad), border("right", rule, hairline, step)]
         ind = el("w:ind", {"w:left": twips(2 * step), "w:right": twips(step), "w:hanging": twips(step)})
         return [borders("w:pBdr", sides), shading(bg), ind]
 
@@ -281,7 +298,7 @@ class StyleSet:
         t, sc = self.theme, self.scripts
         c, sp = t.colors, t.spacing
         small = t.base_size * t.small
-        code_size = t.base_size * CSS.code_scale
+        code_size = t.base_size * t.code_scale
         P, C = "paragraph", "character"
         styles = [
             Style(P, S.NORMAL, "Normal", default=True,
@@ -294,34 +311,36 @@ class StyleSet:
             Style(P, S.BODY, "Body Text", S.NORMAL, S.BODY, ppr=(val("w:jc", "both"),)),  # print: justified
             Style(P, S.TITLE, "Title", S.NORMAL, S.SUBTITLE,
                   ppr=(el("w:keepNext"), el("w:keepLines"), no_hyphens(),
-                       spacing(0, sp["heading_after"], CSS.heading_line, t.heading_size(1))),
+                       spacing(0, sp["heading_after"], t.heading_line_height, t.heading_size(1),
+                               self.natural("heading"))),
                   rpr=(font_families(t, "heading", sc), *bold(), *size(t.heading_size(1)))),
             Style(P, S.SUBTITLE, "Subtitle", S.NORMAL, S.BYLINE,
                   ppr=(el("w:keepNext"), no_hyphens(),
-                       spacing(0, sp["paragraph_after"], CSS.dek_line, t.heading_size(4))),
+                       spacing(0, sp["paragraph_after"], t.dek_line_height, t.heading_size(4), self.natural("body"))),
                   rpr=(color(c["muted"]), *size(t.heading_size(4)))),
             Style(P, S.PUBLICATION, "Publication", S.NORMAL, S.TITLE,
                   ppr=(el("w:keepNext"), no_hyphens(), spacing(0, sp["heading_after"], t.line_height, small)),
                   rpr=(font_families(t, "heading", sc), *bold(), el("w:caps"), color(c["accent"]),
-                       tracking(CSS.publication_tracking, small), *size(small))),
+                       tracking(t.tracking["publication"], small), *size(small))),
             Style(P, S.BYLINE, "Byline", S.NORMAL, S.DATELINE,
                   ppr=(el("w:keepNext"), no_hyphens(), spacing(0, sp["heading_after"], t.line_height, small)),
                   rpr=(color(c["muted"]), *size(small))),
             Style(C, S.AUTHOR, "Byline Author", rpr=(*bold(), color(c["text"]))),
             Style(P, S.DATELINE, "Dateline", S.BYLINE, S.BODY,
                   ppr=(no_hyphens(), spacing(0, sp["heading_before"], t.line_height, small),
-                       borders("w:pBdr", [border("bottom", c["rule"], CSS.rule, sp["heading_after"])]))),
+                       # the masthead rule, past the dateline margin and the masthead padding (print.css.j2)
+                       borders("w:pBdr", [border("bottom", c["rule"], t.rules["masthead"], 2 * sp["heading_after"])]))),
             Style(P, S.SUMMARY_TITLE, "Summary Title", S.NORMAL, S.SUMMARY,
                   ppr=(el("w:keepNext"), no_hyphens(), *self._summary_box(),
                        spacing(0, sp["heading_after"], t.line_height, t.base_size)),
                   rpr=(font_families(t, "heading", sc), *bold(), el("w:caps"), color(c["accent"]),
-                       tracking(CSS.summary_tracking, t.base_size), *size(t.base_size))),
+                       tracking(t.tracking["summary_title"], t.base_size), *size(t.base_size))),
             Style(P, S.SUMMARY, "Summary", S.NORMAL, S.SUMMARY,
                   ppr=(self._num(SUMMARY_NUM), *self._summary_box(), el("w:contextualSpacing"),
                        spacing(0, sp["heading_before"], t.line_height, t.base_size))),
             Style(P, S.QUOTE, "Quote", S.BODY, S.QUOTE,
                   ppr=(el("w:ind", {"w:left": twips(t.quote_indent)}),
-                       borders("w:pBdr", [border("left", t.quote_border, CSS.quote_border, t.quote_indent)])),
+                       borders("w:pBdr", [border("left", t.quote_border, t.rules["quote_bar"], t.quote_indent)])),
                   rpr=tuple(italic(t.quote_italic))),
             Style(P, S.LIST_BULLET, "List Bullet", S.NORMAL, S.LIST_BULLET,
                   ppr=(self._num(BULLET_NUM), el("w:contextualSpacing"))),
@@ -333,7 +352,8 @@ class StyleSet:
               for lvl in range(LIST_LEVELS)],
             *[Style(P, S.heading(lvl), f"heading {lvl}", S.NORMAL, S.BODY,
                     ppr=(el("w:keepNext"), el("w:keepLines"), no_hyphens(),
-                         spacing(sp["heading_before"], sp["heading_after"], CSS.heading_line, t.heading_size(lvl)),
+                         spacing(sp["heading_before"], sp["heading_after"], t.heading_line_height, t.heading_size(lvl),
+                                 self.natural("heading")),
                          val("w:outlineLvl", lvl - 1)),
                     rpr=(font_families(t, "heading", sc), *bold(), color(c["text"]), *size(t.heading_size(lvl))))
               for lvl in range(1, 7)],
@@ -351,13 +371,14 @@ class StyleSet:
                                           for s in ("top", "left", "bottom", "right")]),
                        shading(c["code_background"]),
                        el("w:ind", {"w:left": twips(sp["paragraph_after"]), "w:right": twips(sp["paragraph_after"])}),
-                       spacing(sp["paragraph_after"], 2 * sp["paragraph_after"], CSS.code_line, code_size)),
+                       spacing(sp["paragraph_after"], 2 * sp["paragraph_after"], t.code_line_height, code_size,
+                               self.natural("code"))),
                   rpr=(font_families(t, "code", sc), el("w:noProof"), *size(code_size))),
             Style(C, S.CODE_CHAR, "Code Char", link=S.CODE,
                   rpr=(font_families(t, "code", sc), el("w:noProof"), *size(code_size), shading(c["code_background"]))),
             Style(P, S.RULE, "Horizontal Line", S.NORMAL, S.BODY,
                   ppr=(spacing(sp["heading_before"], sp["heading_before"]),
-                       borders("w:pBdr", [border("bottom", c["rule"], CSS.rule, 0)])),
+                       borders("w:pBdr", [border("bottom", c["rule"], t.rules["hr"], 0)])),
                   rpr=tuple(size(1))),
             Style(P, S.TABLE_CONTENTS, "Table Contents", S.NORMAL, S.TABLE_CONTENTS,
                   ppr=(spacing(0, 0, t.line_height, small),), rpr=tuple(size(small))),
@@ -386,19 +407,21 @@ class StyleSet:
         return el("w:numPr", None, val("w:ilvl", 0), val("w:numId", num_id))
 
     def _cell_margins(self) -> Element:
-        pads = {"top": CSS.cell_pad_v, "left": CSS.cell_pad_h, "bottom": CSS.cell_pad_v, "right": CSS.cell_pad_h}
+        sp = self.theme.spacing
+        pad_x, pad_y = sp["cell_padding_x"], sp["cell_padding_y"]
+        pads = {"top": pad_y, "left": pad_x, "bottom": pad_y, "right": pad_x}
         return ordered("w:tblCellMar", [el(f"w:{s}", {"w:w": twips(v), "w:type": "dxa"}) for s, v in pads.items()],
                        BORDER_SIDES)
 
     def _table_style(self) -> Style:
         """Rules under every row, a heavier rule under the header row (the
         ``firstRow`` conditional format, switched on by each table's tblLook)."""
-        c = self.theme.colors
-        rules = [border("bottom", c["rule"], CSS.table_rule), border("insideH", c["rule"], CSS.table_rule)]
+        c, widths = self.theme.colors, self.theme.rules
+        rules = [border("bottom", c["rule"], widths["table_row"]), border("insideH", c["rule"], widths["table_row"])]
         tbl = el("w:tblPr", None, borders("w:tblBorders", rules), self._cell_margins())
         head = el("w:tblStylePr", {"w:type": "firstRow"},
                   rpr(*bold()),
-                  el("w:tcPr", None, borders("w:tcBorders", [border("bottom", c["text"], CSS.table_head_rule)])))
+                  el("w:tcPr", None, borders("w:tcBorders", [border("bottom", c["text"], widths["table_head"])])))
         return Style("table", S.TABLE, "Story Table", "TableNormal", extra=(tbl, head))
 
     def styles_children(self) -> list[Element]:
