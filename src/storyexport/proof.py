@@ -13,6 +13,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -25,6 +26,10 @@ from .writers import RenderContext, load
 
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 DPI = 60
+PAD = 24  # pixels around and between the panels
+HEAD = 70  # pixels above the panels: the sheet's title and the captions
+READER_CSS = "@page {{ size: 110mm 170mm; margin: 8mm; }} html {{ font-size: {base}pt !important; }}"
+"""The reading system: a 6-7 inch screen, its default text size (the theme's base size)."""
 
 
 def _need(tool: str) -> str:
@@ -53,44 +58,59 @@ def docx_to_pdf(docx: Path, outdir: Path) -> Path:
     return pdf
 
 
-def epub_first_page_pdf(epub: Path, workdir: Path, theme: Theme) -> Path:
-    """Render the EPUB's first content document (not cover or nav) through
-    WeasyPrint on an e-reader-sized page, reading only files from the book."""
-    import weasyprint
-
-    book = workdir / "book"
+def _unpack(epub: Path, book: Path) -> None:
+    """Extract the container, refusing names that would land outside ``book``."""
     with zipfile.ZipFile(epub) as z:
         for name in z.namelist():
             target = (book / name).resolve()
-            if target.is_relative_to(book.resolve()):
+            if target.is_relative_to(book.resolve()) and not name.endswith("/"):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(z.read(name))
+
+
+def first_content_document(book: Path) -> Path:
+    """The first spine item that is neither the cover nor the navigation."""
     container = etree.parse(str(book / "META-INF" / "container.xml"), _SAFE_XML)
     opf_path = book / container.xpath("//*[local-name()='rootfile']/@full-path")[0]
     opf = etree.parse(str(opf_path), _SAFE_XML)
     items = {i.get("id"): i for i in opf.xpath("//*[local-name()='item']")}
-    chosen = None
     for ref in opf.xpath("//*[local-name()='itemref']/@idref"):
         item = items[ref]
         props = item.get("properties", "")
         if "nav" in props or "cover" in ref.lower() or "cover" in item.get("href", "").lower():
             continue
-        chosen = opf_path.parent / item.get("href")
-        break
-    if chosen is None:
-        raise StoryExportError(f"{epub.name}: no content document in the spine")
-    root = book.resolve()
+        return opf_path.parent / item.get("href")
+    raise StoryExportError(f"{book.name}: no content document in the spine")
 
-    def fetch(url: str, *args: object, **kw: object) -> dict[str, object]:
-        path = Path(url.removeprefix("file://")).resolve()
-        if not url.startswith("file://") or not path.is_relative_to(root) or not path.is_file():
-            raise ValueError(f"not inside the book: {url}")
-        return {"string": path.read_bytes(), "redirected_url": url}
 
-    reader_page = weasyprint.CSS(string="@page { size: 110mm 170mm; margin: 8mm; }")
+def epub_first_page_pdf(epub: Path, workdir: Path, theme: Theme) -> Path:
+    """Render the EPUB's first content document (not cover or nav) through
+    WeasyPrint on an e-reader-sized page, reading only files from the book.
+
+    An e-reader sets the default text size (ereader.css sizes everything in
+    em of it); this one is set to the theme's base size, as a reader left at
+    the publisher's size would be, so the panel compares with the others."""
+    import weasyprint
+
+    from .writers.pdf_fetch import SafeFetcher
+
+    book = workdir / "book"
+    _unpack(epub, book)
+    chosen = first_content_document(book)
+    fetcher = SafeFetcher(dirs=[str(book)])
+    reader = weasyprint.CSS(string=READER_CSS.format(base=theme.base_size), url_fetcher=fetcher)
     out = workdir / "epub.pdf"
-    weasyprint.HTML(filename=str(chosen), url_fetcher=fetch).write_pdf(out, stylesheets=[reader_page])
+    weasyprint.HTML(filename=str(chosen), url_fetcher=fetcher).write_pdf(out, stylesheets=[reader])
     return out
+
+
+def _fit(draw: Any, text: str, font: Any, width: int) -> str:
+    """``text`` shortened with an ellipsis until it is at most ``width`` pixels wide."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def contact_sheet(panels: list[tuple[str, Path]], output: Path, theme: Theme, title: str) -> None:
@@ -99,13 +119,13 @@ def contact_sheet(panels: list[tuple[str, Path]], output: Path, theme: Theme, ti
 
     images = [(caption, Image.open(p).convert("RGB")) for caption, p in panels]
     height = max(im.height for _, im in images)
-    pad, head = 24, 70
+    pad, head = PAD, HEAD
     width = sum(im.width for _, im in images) + pad * (len(images) + 1)
     sheet = Image.new("RGB", (width, height + head + pad), "#e9e9e9")
     draw = ImageDraw.Draw(sheet)
     font_path = str(theme.fonts["heading"].file(bold=True))
     big, small = ImageFont.truetype(font_path, 22), ImageFont.truetype(font_path, 16)
-    draw.text((pad, 12), title[:110], fill=theme.colors["text"], font=big)
+    draw.text((pad, 12), _fit(draw, title, big, width - 2 * pad), fill=theme.colors["text"], font=big)
     x = pad
     for caption, im in images:
         draw.text((x, head - 26), caption, fill=theme.colors["accent"], font=small)
@@ -142,6 +162,6 @@ def make_proof(article_path: Path, theme: Theme, site: Site, output: Path | None
             ("DOCX (LibreOffice)", _page_png(docx_to_pdf(files["docx"], work), work / "docx")),
             ("EPUB (first content page)", _page_png(epub_first_page_pdf(files["epub"], work, theme), work / "epub")),
         ]
-        contact_sheet(panels, output, theme, f"{article.meta.title} - theme {theme.name}")
+        contact_sheet(panels, output, theme, f"Theme {theme.name}: {article.meta.title}")
     print(output)
     return 0
