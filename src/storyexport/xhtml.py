@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from . import __version__
 from . import model as m
 from .config import Site
-from .i18n import format_date, labels
+from .i18n import EN, format_date, labels
 from .theme import Theme
 
 FootnoteMode = Literal["endnotes", "float", "epub"]
@@ -259,6 +259,8 @@ def render_article(article: m.Article, theme: Theme, site: Site, opts: HtmlOptio
         summary=summary, body=body, footnotes=notes,
         css_inline=Markup(opts.css_inline.replace("</", "<\\/")),
         direction=meta.direction, generator=f"storyexport {__version__}", L=labels(meta.language),
+        # a date in the article's own script follows its direction; an English fallback stays LTR
+        date_dir="rtl" if meta.direction == "rtl" and labels(meta.language) is not EN else "ltr",
         cover=Markup(r.image(meta.title, meta.cover, "", "cover")) if meta.cover else "",
     )
 
