@@ -40,7 +40,7 @@ def timed(cmd: list[str], cwd: Path | None = None) -> float:
     r = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
     elapsed = time.perf_counter() - t
     if r.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")
+        raise SystemExit(f"failed (exit {r.returncode}): {' '.join(cmd)}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
     return elapsed
 
 
