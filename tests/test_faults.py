@@ -83,3 +83,21 @@ def test_java_missing_check_says_how_to_install(tmp_path: Path) -> None:
     r = run_cli("check", str(fake), env={"PATH": str(Path(sys.executable).parent)})
     assert r.returncode == 1
     assert "EPUB check could not run" in r.stdout and "make system-deps" in r.stdout
+
+
+def test_machine_fonts_hidden_theme_fonts_still_used(tmp_path: Path) -> None:
+    """With fontconfig seeing no fonts at all, the PDF still sets the seed in
+    the theme's own faces (shipped in styles/), embedded."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    f"<dir>{tmp_path / 'nofonts'}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>")
+    (tmp_path / "nofonts").mkdir()
+    out = tmp_path / "dist"
+    r = run_cli("--format", "pdf", "--out", str(out), str(SOURCE / "russia-sends-aid.txt"),
+                env={"FONTCONFIG_FILE": str(conf)})
+    assert r.returncode == 0, r.stderr
+    fonts = subprocess.run(["pdffonts", str(out / "russia-sends-aid.pdf")], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    names = {line.split()[0].split("+")[-1] for line in fonts}
+    assert names and all(n.replace("-", "").startswith("NotoSerif") for n in names), names
+    assert all(" yes yes " in f" {' '.join(line.split()[-5:])} " for line in fonts), fonts
