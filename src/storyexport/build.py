@@ -205,10 +205,16 @@ class Builder:
         self.writers = {n: load(n)(self.theme, self.site) for n in self.writer_names}
         self.article_writers = tuple(n for n, w in self.writers.items() if w.scope == "article")
         self.collection_writers = tuple(n for n, w in self.writers.items() if w.scope == "collection")
+        self._root = self.root.resolve()
+        self._env_keys = {n: self._compute_env_key(n) for n in self.writers}
+        self._asset_digests: dict[str, str] = {}  # per run: an image shared by many articles is read once
 
     # manifest -------------------------------------------------------------
 
     def _env_key(self, name: str) -> str:
+        return self._env_keys[name]
+
+    def _compute_env_key(self, name: str) -> str:
         """What an output depends on besides its source: storyexport's code,
         the writer, the theme and the site settings."""
         w = self.writers[name]
@@ -244,11 +250,11 @@ class Builder:
         for path in sources:
             rel = self._rel(path)
             entry = manifest["sources"].get(rel)
-            todo = tuple(n for n in self.article_writers if self.force or not self._fresh(path, entry, n))
             # A source is (re)read when a writer needs it or when the manifest does
             # not know it as it is now (collections need its entry).
-            stale = not entry or entry.get("error") or entry.get("hash") != self._source_key(
-                path, entry.get("assets", {}))
+            stale = (not entry or entry.get("error")
+                     or entry.get("hash") != self._source_key(path, entry.get("assets", {})))
+            todo = tuple(n for n in self.article_writers if self.force or stale or not self._fresh(entry, n))
             if todo or self.force or stale:
                 jobs.append(_Job(path, self.root, todo, self.strict))
             else:
@@ -257,28 +263,25 @@ class Builder:
 
     def _rel(self, path: Path) -> str:
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return path.resolve().relative_to(self._root).as_posix()
         except ValueError:
             return path.as_posix()
 
-    def _fresh(self, path: Path, entry: dict[str, Any] | None, name: str) -> bool:
-        if not entry or entry.get("error"):
-            return False
-        out = entry.get("outputs", {}).get(name)
-        if not out or out.get("key") != self._env_key(name):
-            return False
-        if not (self.out / out["path"]).is_file():
-            return False
-        return entry.get("hash") == self._source_key(path, entry.get("assets", {}))
+    def _fresh(self, entry: dict[str, Any] | None, name: str) -> bool:
+        """Whether an up-to-date source's output for writer ``name`` is current."""
+        out = (entry or {}).get("outputs", {}).get(name)
+        return bool(out) and out.get("key") == self._env_key(name) and (self.out / out["path"]).is_file()
 
-    @staticmethod
-    def _source_key(path: Path, assets: dict[str, str]) -> str:
+    def _source_key(self, path: Path, assets: dict[str, str]) -> str:
+        """Hash of a source and the current content of the images it uses."""
         h = hashlib.sha256()
         try:
             h.update(path.read_bytes())
             for apath in sorted(assets):
-                h.update(apath.encode())
-                h.update(Path(apath).read_bytes())
+                digest = self._asset_digests.get(apath)
+                if digest is None:
+                    digest = self._asset_digests[apath] = hashlib.sha256(Path(apath).read_bytes()).hexdigest()
+                h.update(f"{apath}={digest}".encode())
         except OSError:
             return ""
         return h.hexdigest()
@@ -389,8 +392,10 @@ class Builder:
                 for o in e.get("outputs", {}).values()}
         for e in [*old["sources"].values(), *(e for e in new.values() if e and e.get("error"))]:
             for o in (e or {}).get("outputs", {}).values():
+                if o["path"] in keep:
+                    continue
                 target = safe_target(self.out, o["path"])
-                if o["path"] not in keep and target.is_file():
+                if target.is_file():
                     target.unlink()
                     if o["path"] not in res.written:
                         res.removed.append(o["path"])

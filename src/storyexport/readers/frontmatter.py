@@ -22,8 +22,11 @@ from .source import SourceContext
 MAX_ALIASES = 50
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with only YAML 1.2 core scalars: true/false, null, numbers."""
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same results, ~10x faster
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """Safe loading with only YAML 1.2 core scalars: true/false, null, numbers."""
 
 
 _Loader.yaml_implicit_resolvers = {}
