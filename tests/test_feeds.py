@@ -499,7 +499,7 @@ def render(writer: type, articles: list[m.Article], theme: Any, site: Site = SIT
            outputs: dict[str, dict[str, OutputInfo]] | None = None) -> tuple[dict[str, bytes], Diagnostics]:
     diags = Diagnostics()
     ctx = RenderContext(theme, site, diags, outputs or {})
-    return writer(theme, site).render_collection(articles, ctx), diags
+    return dict(writer(theme, site).render_collection(articles, ctx)), diags
 
 
 def test_enclosures_from_the_outputs_mapping(theme: Any) -> None:

@@ -46,7 +46,7 @@ def check_article(article: m.Article) -> None:
     for name, writer in WRITERS.items():
         try:
             if writer.scope == "collection":
-                files = writer.render_collection([article], ctx)
+                files = dict(writer.render_collection([article], ctx))
                 for rel, data in files.items():
                     if rel.endswith(".json"):  # feedparser 6 does not read JSON Feed
                         assert all(item["id"] and item["content_html"] for item in json.loads(data)["items"])

@@ -18,7 +18,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -438,15 +438,21 @@ class Builder:
                     and all((self.out / f).is_file() for f in prev.get("files", []))):
                 res.skipped.append(name)
                 continue
+            files: list[str] = []
+            ok = True
             try:
-                files = self.writers[name].render_collection(articles, ctx)
+                made = self.writers[name].render_collection(articles, ctx)
+                # written one by one as the writer yields them: a large archive is never all in memory
+                for rel, data in (made.items() if isinstance(made, Mapping) else made):
+                    ok = self._write(rel, data, res) and ok
+                    files.append(rel)
             except StoryExportError as e:
                 d = e.diagnostic()
                 d = Diagnostic(d.path, d.line, f"{name}: {d.message}", "error")
                 res.errors.append(d)
                 self.diagnostics.add(d)
                 continue
-            if not all([self._write(rel, data, res) for rel, data in files.items()]):
+            if not ok:
                 continue  # not recorded: the next export retries
             for rel in set(prev.get("files", [])) - set(files):
                 target = safe_target(self.out, rel)

@@ -10,11 +10,11 @@ third-party package adds a format without touching storyexport.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from ..config import Site
 from ..errors import Diagnostics, UsageError
@@ -43,6 +43,9 @@ class RenderContext:
     diagnostics: Diagnostics
     # slug -> writer name -> output, for writers that link to other outputs
     outputs: Mapping[str, Mapping[str, OutputInfo]] = field(default_factory=dict)
+    # derived data collection writers share within one build (e.g. feed items
+    # built once for RSS, Atom and JSON Feed)
+    memo: dict[object, Any] = field(default_factory=dict)
 
     def asset_bytes(self, asset: Asset) -> bytes:
         """Bytes of an image the reader already vetted (inside the source tree)."""
@@ -78,8 +81,11 @@ class Writer:
         """Files shared by all of this writer's outputs (e.g. a style sheet)."""
         return {}
 
-    def render_collection(self, articles: Sequence[Article], ctx: RenderContext) -> dict[str, bytes]:
-        """For ``scope = "collection"``: relative path -> bytes."""
+    def render_collection(self, articles: Sequence[Article], ctx: RenderContext
+                          ) -> Mapping[str, bytes] | Iterable[tuple[str, bytes]]:
+        """For ``scope = "collection"``: (relative path, bytes) pairs, as a
+        mapping or, better for large archives, a generator the build engine
+        writes file by file."""
         raise NotImplementedError
 
 

@@ -29,7 +29,7 @@ import html
 import json
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -313,14 +313,18 @@ class FeedWriter(Writer):
     version = "1"
     main_file: ClassVar[str]  # the subscription document; archive pages are archive/<name>-N.<ext>
 
-    def render_collection(self, articles: Sequence[m.Article], ctx: RenderContext) -> dict[str, bytes]:
+    def render_collection(self, articles: Sequence[m.Article], ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+        """Feed files one at a time (the build writes each as it comes). The
+        items are built once per build and shared by the three feed writers."""
         require_base_url(self.site)
-        media = Media(self.site, ctx)
-        items = build_items(articles, ctx, self.site, media)
-        docs = documents(items, self.site, self.main_file, self.name, self.extension)
-        files = {d.path: self.serialize(d) for d in docs}
-        files.update(media.files)
-        return files
+        key = ("storyexport.feeds", id(articles))
+        if key not in ctx.memo:
+            media = Media(self.site, ctx)
+            ctx.memo[key] = (build_items(articles, ctx, self.site, media), media.files)
+        items, media_files = ctx.memo[key]
+        for doc in documents(items, self.site, self.main_file, self.name, self.extension):
+            yield doc.path, self.serialize(doc)
+        yield from media_files.items()
 
     def serialize(self, doc: Document) -> bytes:
         raise NotImplementedError
