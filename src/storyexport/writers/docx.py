@@ -29,7 +29,7 @@ from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
 
 from .. import model as m
-from ..i18n import format_date, labels
+from ..i18n import EN, format_date, labels
 from . import RenderContext, Writer
 from .docx_ooxml import (
     TBLPR_ORDER,
@@ -53,12 +53,12 @@ from .docx_ooxml import (
     val,
     xml_safe,
 )
-from .docx_styles import CSS, LIST_LEVELS, S, StyleSet, bold, italic, scripts_for
+from .docx_styles import LIST_LEVELS, S, StyleSet, bold, italic, scripts_for
 from .ziputil import build_zip
 
 PX_PT = 0.75  # CSS pixel in points: image sizes follow the PDF's 96 dpi
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-LRM = "\u200e"  # keeps a Latin-form date in its own order inside right-to-left text (print.css: time {direction: ltr})
+LRM = "\u200e"  # keeps an English-form date in its own order inside right-to-left text (as <time dir="ltr">)
 _TEMPLATE_JUNK = ("/stylesWithEffects", "/customXml", "/fontTable", "/metadata/thumbnail", "/extended-properties")
 
 
@@ -212,7 +212,8 @@ class _Builder:
                     content += self._runs(lab.and_ if i == len(meta.authors) - 1 else lab.list_sep, _Fmt())
                 content += self._runs(author.name, _Fmt(style=S.AUTHOR))
             self._emit(self._p(S.BYLINE, content))
-        date = (LRM if self.rtl else "") + format_date(meta.published, meta.language)
+        latin_date = self.rtl and labels(meta.language) is EN  # an English fallback date inside RTL text
+        date = (LRM if latin_date else "") + format_date(meta.published, meta.language)
         if meta.updated:
             date += f" · {lab.updated} " + format_date(meta.updated, meta.language)
         self._emit(self._p(S.DATELINE, self._runs(date, _Fmt())))
@@ -412,11 +413,11 @@ class _Builder:
             return self._runs(img.alt, fmt)
         if block:  # print.css.j2: at most the text width and 60% of the text height
             page = self.t.page
-            max_height = (page["height"] - page["margin_top"] - page["margin_bottom"]) * CSS.figure_max_height
+            max_height = (page["height"] - page["margin_top"] - page["margin_bottom"]) * self.t.figure_max_height
             width = min(self.text_width, asset.width * PX_PT, max_height * asset.width / asset.height)
             height = width * asset.height / asset.width
         else:
-            height = self.t.base_size * CSS.inline_image_em
+            height = self.t.base_size * self.t.inline_image
             width = min(self.text_width, height * asset.width / asset.height)
             height = width * asset.height / asset.width
         try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..theme import Theme, load_theme
+from ..theme import Theme
 from .docx_ooxml import (
     Element,
     border,
@@ -27,29 +27,6 @@ from .docx_ooxml import (
     val,
 )
 
-
-class _ThemeRatios:
-    """Transitional, for ``docx.py`` only: it still reads
-    ``CSS.figure_max_height`` and ``CSS.inline_image_em``, which are now theme
-    tokens (``figure.max_height``, ``size.inline_image``). Until it reads them
-    from its own theme, they come from the shipped default theme (which
-    ``sans`` inherits them from), never from a number written here."""
-
-    @property
-    def figure_max_height(self) -> float:
-        return _default_theme().figure_max_height
-
-    @property
-    def inline_image_em(self) -> float:
-        return _default_theme().inline_image
-
-
-@lru_cache(maxsize=1)
-def _default_theme() -> Theme:
-    return load_theme("default")
-
-
-CSS = _ThemeRatios()
 LIST_LEVELS = 9
 BULLETS = ("•", "–")  # top level, nested levels (as base.css.j2); glyphs the shipped text faces all have
 BORDER_SIDES = ("top", "left", "bottom", "right")
