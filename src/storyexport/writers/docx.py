@@ -508,9 +508,12 @@ class _Builder:
         pg_sz.set(qn("w:h"), str(twips(page["height"])))
         if page["width"] > page["height"]:
             pg_sz.set(qn("w:orient"), "landscape")
+        # The running head and the page numbers sit in the margins where print.css
+        # puts them: one small line plus heading_after of space from the text block.
+        band = self.t.spacing["heading_after"] + self.t.small_size * self.t.line_height
         margins = {"top": page["margin_top"], "right": page["margin_right"], "bottom": page["margin_bottom"],
-                   "left": page["margin_left"], "header": page["margin_top"] / 2,
-                   "footer": page["margin_bottom"] / 2, "gutter": 0}
+                   "left": page["margin_left"], "header": max(page["margin_top"] - band, 0),
+                   "footer": max(page["margin_bottom"] - band, 0), "gutter": 0}
         pg_mar = self.sect.find(qn("w:pgMar"))
         pg_mar.attrib.clear()
         for k, v in margins.items():
