@@ -330,7 +330,10 @@ def test_lists_have_real_numbering_that_restarts(out: Path, articles: dict, them
     for a in numbering.iterfind("w:abstractNum", NS):
         assert {lvl.find("w:numFmt", NS).get(f"{W}val") for lvl in a.iterfind("w:lvl", NS)} <= {"bullet", "decimal"}
         lvl1 = a.find("w:lvl[@w:ilvl='1']/w:pPr/w:ind", NS)
-        assert int(lvl1.get(f"{W}hanging")) == step and int(lvl1.get(f"{W}left")) % step == 0
+        # markers end right before the text, as CSS places an outside marker:
+        # right-aligned, with only the marker's trailing space as the hanging indent
+        assert a.find("w:lvl[@w:ilvl='1']/w:lvlJc", NS).get(f"{W}val") == "right"
+        assert 0 < int(lvl1.get(f"{W}hanging")) < step / 2 and int(lvl1.get(f"{W}left")) % step == 0
 
 
 def _lists(blocks: Iterable[m.Block], level: int = 0) -> list[tuple[m.BulletList | m.OrderedList, int]]:

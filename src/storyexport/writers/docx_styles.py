@@ -26,6 +26,7 @@ from .docx_ooxml import (
     twips,
     val,
 )
+from .fonts import space_advance
 
 LIST_LEVELS = 9
 BULLETS = ("•", "–")  # top level, nested levels (as base.css.j2); glyphs the shipped text faces all have
@@ -217,9 +218,16 @@ class StyleSet:
 
     # -------------------------------------------------------------- lists
 
-    def list_indent(self, level: int) -> Element:
+    def marker_gap(self, spaces: int = 1) -> float:
+        """The space after a list marker, in points: CSS sets an outside marker
+        ("• ", "1. ", "–\u00a0\u00a0") right against the text, so the DOCX
+        right-aligns the marker and leaves just this gap before the text."""
+        path = str(self.theme.fonts["body"].file())
+        return spaces * space_advance(path) * self.theme.base_size
+
+    def list_indent(self, level: int, spaces: int = 1) -> Element:
         step = self.theme.spacing["list_indent"]
-        return el("w:ind", {"w:left": twips(step * (level + 1)), "w:hanging": twips(step)})
+        return el("w:ind", {"w:left": twips(step * (level + 1)), "w:hanging": twips(self.marker_gap(spaces))})
 
     def new_list(self, ordered_list: bool, level: int, start: int = 1) -> int:
         """A fresh ``w:num`` for one list, so numbering restarts at ``start``."""
@@ -236,9 +244,10 @@ class StyleSet:
             else:
                 fmt, lvl_text = "bullet", BULLETS[min(lvl, 1)]
                 run = rpr(font_families(t, "body", self.scripts), color(t.colors["text"]))
-            ind = self.list_indent(lvl if aid != SUMMARY_NUM else lvl + 1)
+            nested_bullet = aid != DECIMAL_NUM and lvl > 0  # "–" and two no-break spaces in CSS
+            ind = self.list_indent(lvl if aid != SUMMARY_NUM else lvl + 1, 2 if nested_bullet else 1)
             levels.append(el("w:lvl", {"w:ilvl": lvl}, val("w:start", 1), val("w:numFmt", fmt),
-                             val("w:lvlText", lvl_text), val("w:lvlJc", "left"), ppr(ind), run))
+                             val("w:lvlText", lvl_text), val("w:lvlJc", "right"), ppr(ind), run))
         return el("w:abstractNum", {"w:abstractNumId": aid}, val("w:multiLevelType", "multilevel"), *levels)
 
     def numbering_children(self) -> list[Element]:
@@ -268,7 +277,7 @@ class StyleSet:
         sides = [border("top", rule, hairline, pad),
                  border("left", t.colors["summary_border"], t.rules["summary_bar"], step),
                  border("bottom", rule, hairline, pad), border("right", rule, hairline, step)]
-        ind = el("w:ind", {"w:left": twips(2 * step), "w:right": twips(step), "w:hanging": twips(step)})
+        ind = el("w:ind", {"w:left": twips(2 * step), "w:right": twips(step), "w:hanging": twips(self.marker_gap())})
         return [borders("w:pBdr", sides), shading(bg), ind]
 
     def styles(self) -> list[Style]:

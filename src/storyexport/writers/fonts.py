@@ -26,6 +26,18 @@ def font_bytes(path: Path) -> bytes:
 
 
 @lru_cache(maxsize=32)
+def space_advance(path: str) -> float:
+    """Width of the face's space, in em (what CSS puts after a list marker)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        glyph = font.getBestCmap().get(0x20)
+        if glyph is None:
+            return 0.25
+        return font["hmtx"][glyph][0] / font["head"].unitsPerEm
+
+
+@lru_cache(maxsize=32)
 def cmap(path: str, index: int = 0) -> frozenset[int]:
     """Code points one face of a font file (or collection) maps."""
     from fontTools.ttLib import TTFont
