@@ -382,3 +382,13 @@ def test_richest_sample_has_every_node_type(samples: dict[str, m.Article]) -> No
                  m.NoteRef, m.Superscript, m.Subscript):
         assert kind in found, kind
     assert {h.level for h in m.query(a, m.Heading)} >= {2, 3, 4, 5, 6}
+
+
+def test_leading_heading_is_the_title_without_warning(tree: Path) -> None:
+    a, d = read(tree, "---\ndate: 2024-01-02\n---\n# The Headline\n\nBody text. More.\n")
+    assert a.meta.title == "The Headline"
+    assert a.blocks == (m.Para((m.Text("Body text. More."),)),)
+    assert "no title" not in messages(d)
+    a, d = read(tree, "---\ndate: 2024-01-02\n---\nBody text. More.\n")
+    assert a.meta.title == "Body text"
+    assert "no title; using its first sentence" in messages(d)

@@ -8,7 +8,6 @@ anything else is a bug in storyexport and keeps its traceback.
 
 from __future__ import annotations
 
-import sys
 import threading
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -105,6 +104,3 @@ class Diagnostics:
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.items if d.kind == "error"]
 
-
-def stderr_diagnostics() -> Diagnostics:
-    return Diagnostics(stream=sys.stderr)

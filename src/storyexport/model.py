@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -220,10 +220,6 @@ class Meta:
     @property
     def direction(self) -> Literal["ltr", "rtl"]:
         return "rtl" if self.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
-
-    @property
-    def extra_map(self) -> Mapping[str, Any]:
-        return dict(self.extra)
 
 
 @dataclass(frozen=True, slots=True)

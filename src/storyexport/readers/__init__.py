@@ -7,7 +7,9 @@ draft.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import Site
@@ -50,12 +52,4 @@ def read_source(path: Path, root: Path, site: Site, diagnostics: Diagnostics) ->
     if draft:
         diagnostics.warn(str(path), None, "draft: true; not exported")
         return None
-    import hashlib
-
-    return _with_hash(article, hashlib.sha256(data).hexdigest())
-
-
-def _with_hash(article: Article, digest: str) -> Article:
-    from dataclasses import replace
-
-    return replace(article, source_hash=digest)
+    return replace(article, source_hash=hashlib.sha256(data).hexdigest())

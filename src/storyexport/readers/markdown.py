@@ -48,20 +48,16 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
     def parse_inline(s: str, line: int | None) -> tuple[m.Inline, ...]:
         return _MarkdownReader(ctx, line or 1).inline_only(ctx.clean(s, line, "summary"))
 
-    summary: tuple[tuple[m.Inline, ...], ...] = ()
     blocks, summary = _take_glance(blocks)
-    fallback_title = ""
     if "title" not in fm.values and blocks and isinstance(blocks[0], m.Heading) and blocks[0].level == 1:
-        fallback_title = m.inline_text(blocks[0].children).strip()
+        # a leading "# Title" is the pandoc/Hugo convention: the title, no warning
+        heading_title = m.inline_text(blocks[0].children).strip()
         blocks = blocks[1:]
-        title_from_heading = True
+        meta, draft = build_meta(fm.values, fm.lines, ctx, parse_inline, heading_title=heading_title,
+                                 summary_items=summary)
     else:
-        title_from_heading = False
-        fallback_title = first_sentence(blocks)
-    meta, draft = build_meta(fm.values, fm.lines, ctx, parse_inline, fallback_title=fallback_title,
-                             summary_items=summary, fallback_date=None)
-    if title_from_heading and "title" not in fm.values:
-        pass  # a leading "# Title" is the pandoc/Hugo convention, no warning needed
+        meta, draft = build_meta(fm.values, fm.lines, ctx, parse_inline, fallback_title=first_sentence(blocks),
+                                 summary_items=summary)
     if not blocks:
         raise ctx.error(body_line, "the article has no body text left (only removed or empty content)")
     footnotes = _check_footnotes(blocks, footnotes, ctx)

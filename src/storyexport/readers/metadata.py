@@ -5,6 +5,7 @@ thing whatever the source format."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -45,6 +46,7 @@ def build_meta(
     parse_inline: InlineParser,
     *,
     fallback_title: str = "",
+    heading_title: str = "",
     fallback_date: datetime | None = None,
     summary_items: tuple[tuple[Inline, ...], ...] = (),
 ) -> tuple[Meta, bool]:
@@ -76,10 +78,11 @@ def build_meta(
         ctx.warn(line("title"), f"title is {len(title)} characters; cut to {limit} (max_title_chars)")
         title = title[:limit].rstrip() + "…"
     if not title:
-        title = fallback_title
+        title = heading_title or fallback_title
         if not title:
             raise ctx.error(None, "no title: add one to the front matter (title: ...)")
-        ctx.warn(line("title"), f"no title; using its first sentence: {title!r}")
+        if not heading_title:
+            ctx.warn(line("title"), f"no title; using its first sentence: {title!r}")
 
     authors: list[Author] = []
     if "authors" in grouped:
@@ -113,8 +116,6 @@ def build_meta(
     slug_src = text("slug")
     slug = slugify(slug_src) or slugify(re.sub(r"^\d{4}-\d{2}-\d{2}-", "", ctx.path.stem)) or slugify(title)
     if not slug:
-        import hashlib
-
         slug = "article-" + hashlib.sha256(ctx.path.name.encode()).hexdigest()[:10]
     if slug_src and slug != slug_src:
         ctx.warn(line("slug"), f"slug {slug_src[:60]!r} is not file-name safe; using {slug!r}")

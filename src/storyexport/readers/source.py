@@ -9,6 +9,7 @@ settings and the diagnostics sink, so every warning is located.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import unicodedata
@@ -156,8 +157,6 @@ class SourceContext:
             return None
         data = path.read_bytes()
         try:
-            import io
-
             with PILImage.open(io.BytesIO(data)) as im:
                 fmt, (w, h) = im.format, im.size
                 if w * h > limits.max_image_pixels:

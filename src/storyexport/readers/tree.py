@@ -145,7 +145,10 @@ class TreeBuilder:
                 return
             case _:  # pragma: no cover
                 raise AssertionError(f"unknown frame {f.kind}")
-        self.leaf(node) if f.kind not in ("cell", "row", "table") else self._append_raw(node)
+        if f.kind in ("cell", "row", "table"):
+            self._append_raw(node)
+        else:
+            self.leaf(node)
 
     def _append_raw(self, node: Any) -> None:
         if self.top.kind == "drop":
