@@ -46,10 +46,22 @@ class RenderContext:
     # derived data collection writers share within one build (e.g. feed items
     # built once for RSS, Atom and JSON Feed)
     memo: dict[object, Any] = field(default_factory=dict)
+    # the source tree, when known: files named by cached digests are read only
+    # from inside it (a digest is data on disk, not a vetted model)
+    source_root: Path | None = None
 
     def asset_bytes(self, asset: Asset) -> bytes:
         """Bytes of an image the reader already vetted (inside the source tree)."""
-        return Path(asset.path).read_bytes()
+        return self.file_bytes(asset.path)
+
+    def file_bytes(self, path: str) -> bytes:
+        """Bytes of an asset file, refused (``OSError``) outside the source tree."""
+        p = Path(path)
+        if self.source_root is not None:
+            real = p.resolve()
+            if not real.is_relative_to(self.source_root.resolve()) or not real.is_file():
+                raise PermissionError(f"not a file inside the source tree: {path}")
+        return p.read_bytes()
 
     def warn(self, article: Article | None, message: str) -> None:
         self.diagnostics.warn(article.source_path if article else "storyexport", None, message)
@@ -65,6 +77,12 @@ class Writer:
     scope: ClassVar[Literal["article", "collection"]] = "article"
     version: ClassVar[str] = "1"
     description: ClassVar[str] = ""
+    # A collection writer that sets this works from per-article *digests*
+    # (see :meth:`digest`) rather than from the articles: the build computes
+    # each digest in the pool while the article is parsed anyway, keeps it on
+    # disk, and recomputes it only when the article changes. Writers naming the
+    # same family (RSS, Atom and JSON Feed) share one digest per article.
+    digest_family: ClassVar[str] = ""
 
     def __init__(self, theme: Theme, site: Site) -> None:
         self.theme = theme
@@ -85,7 +103,21 @@ class Writer:
                           ) -> Mapping[str, bytes] | Iterable[tuple[str, bytes]]:
         """For ``scope = "collection"``: (relative path, bytes) pairs, as a
         mapping or, better for large archives, a generator the build engine
-        writes file by file."""
+        writes file by file. A writer with a ``digest_family`` gets this for
+        free: it digests each article, then renders the digests."""
+        if not self.digest_family:
+            raise NotImplementedError
+        return self.render_digests([self.digest(a, ctx) for a in articles], ctx)
+
+    def digest(self, article: Article, ctx: RenderContext) -> dict[str, Any]:
+        """What this collection writer needs of one article, as JSON-ready
+        data: computed once per changed article, kept between builds."""
+        raise NotImplementedError
+
+    def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext
+                       ) -> Mapping[str, bytes] | Iterable[tuple[str, bytes]]:
+        """Like :meth:`render_collection`, from the articles' digests (loaded
+        on demand: do not hold them all)."""
         raise NotImplementedError
 
 

@@ -3,7 +3,9 @@ JSON Feed 1.1 (by hand, it is just JSON).
 
 The three writers share one helper layer so they cannot disagree: the items
 (selection, order, ids, links, dates, authors, tags, summary and sanitised
-full-text HTML) are built once from the model by :func:`build_items`, the
+full-text HTML) are digested once per article from the model by
+:func:`item_digest` (the build keeps digests between runs, so one changed
+story is the only one digested again), planned by :func:`collect_items`, the
 documents (current feed, RFC 5005 archive pages, per-tag feeds) are planned by
 :func:`documents`, and each writer only serialises a :class:`Document`.
 
@@ -29,12 +31,13 @@ import html
 import json
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from hashlib import sha256
-from typing import ClassVar, Literal
-from urllib.parse import quote
+from typing import Any, ClassVar, Literal
+from urllib.parse import quote, urlsplit
 
 import nh3
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -86,7 +89,9 @@ class Enclosure:
 
 @dataclass(frozen=True)
 class Item:
-    """One story as every feed format sees it: plain values, already cleaned."""
+    """One story as every feed format sees it: plain values, already cleaned.
+    The full text is fetched on demand (``content_html``), so the items of a
+    large archive can all be planned without holding every story's text."""
 
     slug: str
     id: str
@@ -97,27 +102,28 @@ class Item:
     authors: tuple[m.Author, ...]
     tags: tuple[str, ...]
     summary: str  # plain text
-    content_html: str
     language: str
     image: str = ""  # absolute URL of the cover image, if any
     enclosures: tuple[Enclosure, ...] = ()
+    source: str = ""  # the article's source file, for diagnostics
+    content: Callable[[], str] = field(default=str, compare=False, repr=False)
+
+    @property
+    def content_html(self) -> str:
+        return self.content()
 
 
 @dataclass
 class Media:
-    """Images the feed content references, published under ``media/``."""
+    """Images the feed content references, published under ``media/``:
+    their output path and the source file each is copied from."""
 
     site: Site
-    ctx: RenderContext
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
 
     def url(self, asset: m.Asset) -> str:
         rel = f"{MEDIA_DIR}/{asset.key}"
-        if rel not in self.files:
-            try:
-                self.files[rel] = self.ctx.asset_bytes(asset)
-            except OSError as e:  # vetted by the reader, but gone since
-                raise WriterError(f"feeds: image {asset.key!r} could not be read: {e.strerror}", asset.path) from e
+        self.files.setdefault(rel, asset.path)
         return self.site.absolute(quote(rel))
 
 
@@ -173,33 +179,55 @@ def content_html(article: m.Article, ctx: RenderContext, link: str, media: Media
     raw = clean_text(raw, article, ctx, "content")  # before nh3, which drops some silently
     if article.meta.direction == "rtl":  # feed readers know nothing of the page's dir attribute
         raw = f'<div dir="rtl" lang="{html.escape(article.meta.language)}">{raw}</div>'
+    # Without base_url there is no absolute link (and no feed: rendering the
+    # digests stops with one error), so there is nothing to rewrite against.
+    rewrite = ("rewrite_with_base", link) if urlsplit(link).scheme else None
     return nh3.clean(raw, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
-                     filter_style_properties={"text-align"}, url_relative=("rewrite_with_base", link))
+                     filter_style_properties={"text-align"}, url_relative=rewrite)
 
 
-def build_item(article: m.Article, ctx: RenderContext, site: Site, media: Media) -> Item:
+DIGEST_VERSION = 1
+
+
+def item_digest(article: m.Article, ctx: RenderContext, site: Site) -> dict[str, Any]:
+    """Everything the feeds need of one story, as JSON-ready data (no
+    enclosures: those depend on the other formats' files, known at the end)."""
     meta = article.meta
     link = item_link(meta, site)
-    outputs = ctx.outputs.get(meta.slug, {})
+    media = Media(site)
     cover = article.asset(meta.cover) if meta.cover else None
     published = aware(meta.published)
+    digest: dict[str, Any] = {
+        "v": DIGEST_VERSION,
+        "source": article.source_path,
+        "slug": meta.slug,
+        "id": item_id(link),
+        "link": link,
+        "title": clean_text(meta.title, article, ctx, "title"),
+        "published": published.isoformat(),
+        "updated": max(aware(meta.modified), published).isoformat(),
+        "authors": [[clean_text(a.name, article, ctx, "author"), a.email, a.url]
+                    for a in meta.authors if a.name.strip()],
+        "tags": list(dict.fromkeys(t for t in (clean_text(t, article, ctx, "tag").strip() for t in meta.tags) if t)),
+        "summary": clean_text(summary_text(article), article, ctx, "summary"),
+        "content_html": content_html(article, ctx, link, media),
+        "language": meta.language or site.language,
+        "image": media.url(cover) if cover else "",
+    }
+    digest["media"] = media.files
+    return digest
+
+
+def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, content: Callable[[], str]) -> Item:
+    outputs = ctx.outputs.get(d["slug"], {})
     return Item(
-        slug=meta.slug,
-        id=item_id(link),
-        link=link,
-        title=clean_text(meta.title, article, ctx, "title"),
-        published=published,
-        updated=max(aware(meta.modified), published),
-        authors=tuple(replace(a, name=clean_text(a.name, article, ctx, "author"))
-                      for a in meta.authors if a.name.strip()),
-        tags=tuple(dict.fromkeys(t for t in (clean_text(t, article, ctx, "tag").strip() for t in meta.tags) if t)),
-        summary=clean_text(summary_text(article), article, ctx, "summary"),
-        content_html=content_html(article, ctx, link, media),
-        language=meta.language or site.language,
-        image=media.url(cover) if cover else "",
+        slug=d["slug"], id=d["id"], link=d["link"], title=d["title"],
+        published=datetime.fromisoformat(d["published"]), updated=datetime.fromisoformat(d["updated"]),
+        authors=tuple(m.Author(*a) for a in d["authors"]), tags=tuple(d["tags"]), summary=d["summary"],
+        language=d["language"], image=d["image"],
         enclosures=tuple(Enclosure(site.absolute(o.path), o.media_type, o.length)
                          for name in ENCLOSURE_WRITERS if (o := outputs.get(name)) is not None),
-    )
+        source=d["source"], content=content)
 
 
 def newest_first(items: Iterable[Item]) -> list[Item]:
@@ -208,18 +236,30 @@ def newest_first(items: Iterable[Item]) -> list[Item]:
     return sorted(by_slug, key=lambda i: i.published, reverse=True)
 
 
-def build_items(articles: Sequence[m.Article], ctx: RenderContext, site: Site, media: Media) -> list[Item]:
-    """Every story as a feed item, newest first; two stories with one link
-    would share an id and readers would show only one: say so."""
+def _content_of(digests: Sequence[Mapping[str, Any]], i: int) -> str:
+    return str(digests[i]["content_html"])
+
+
+def collect_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site: Site
+                  ) -> tuple[list[Item], dict[str, str]]:
+    """Every story as a feed item, newest first, and the images they use.
+    Items keep no text: each fetches its digest's content when serialised.
+    Two stories with one link would share an id and readers would show only
+    one: say so."""
     items: list[Item] = []
+    media: dict[str, str] = {}
     owner: dict[str, str] = {}
-    for article in articles:
-        item = build_item(article, ctx, site, media)
+    for i, d in enumerate(digests):
+        if d.get("v") != DIGEST_VERSION:
+            raise WriterError(f"feeds: digest of version {d.get('v')!r}, expected {DIGEST_VERSION}", d.get("source"))
+        item = item_from_digest(d, ctx, site, partial(_content_of, digests, i))
         if owner.setdefault(item.id, item.slug) != item.slug:
-            ctx.warn(article, f"feeds: {item.slug!r} has the same link as {owner[item.id]!r} ({item.link}); "
-                              "feed readers will show only one of them")
+            ctx.diagnostics.warn(item.source, None, f"feeds: {item.slug!r} has the same link as "
+                                 f"{owner[item.id]!r} ({item.link}); feed readers will show only one of them")
+        for rel, path in d["media"].items():
+            media.setdefault(rel, path)
         items.append(item)
-    return newest_first(items)
+    return newest_first(items), media
 
 
 # ------------------------------------------------------------- the documents
@@ -313,18 +353,28 @@ class FeedWriter(Writer):
     version = "1"
     main_file: ClassVar[str]  # the subscription document; archive pages are archive/<name>-N.<ext>
 
-    def render_collection(self, articles: Sequence[m.Article], ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    digest_family = "storyexport.feeds"
+
+    def digest(self, article: m.Article, ctx: RenderContext) -> dict[str, Any]:
+        return item_digest(article, ctx, self.site)
+
+    def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext
+                       ) -> Iterator[tuple[str, bytes]]:
         """Feed files one at a time (the build writes each as it comes). The
-        items are built once per build and shared by the three feed writers."""
+        items are planned once per build and shared by the three feed writers."""
         require_base_url(self.site)
-        key = ("storyexport.feeds", id(articles))
-        if key not in ctx.memo:
-            media = Media(self.site, ctx)
-            ctx.memo[key] = (build_items(articles, ctx, self.site, media), media.files)
-        items, media_files = ctx.memo[key]
+        key = ("storyexport.feeds", id(digests))
+        if key not in ctx.memo or ctx.memo[key][0] is not digests:  # (held, so the id cannot be reused)
+            ctx.memo[key] = (digests, *collect_items(digests, ctx, self.site))
+        _, items, media = ctx.memo[key]
         for doc in documents(items, self.site, self.main_file, self.name, self.extension):
             yield doc.path, self.serialize(doc)
-        yield from media_files.items()
+        for rel in sorted(media):
+            try:
+                yield rel, ctx.file_bytes(media[rel])
+            except OSError as e:  # vetted by the reader, but gone (or moved out of the tree) since
+                raise WriterError(f"feeds: image {rel.removeprefix(MEDIA_DIR + '/')!r} could not be read: "
+                                  f"{e.strerror or e}", media[rel]) from e
 
     def serialize(self, doc: Document) -> bytes:
         raise NotImplementedError
@@ -518,5 +568,5 @@ class JsonFeedWriter(FeedWriter):
         return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-__all__ = ["AtomWriter", "Document", "FeedWriter", "Item", "JsonFeedWriter", "RssWriter", "build_items",
-           "documents", "item_id", "summary_text"]
+__all__ = ["AtomWriter", "Document", "FeedWriter", "Item", "JsonFeedWriter", "RssWriter", "collect_items",
+           "documents", "item_digest", "item_id", "summary_text"]
