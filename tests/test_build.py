@@ -4,7 +4,9 @@ other articles still exported, incremental rebuilds, safe and atomic writes."""
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -135,3 +137,83 @@ def test_startup_does_not_import_weasyprint(tmp_path: Path, argv: list[str]) -> 
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
     assert r.stdout.strip().splitlines()[-1] == "False False", r.stdout + r.stderr
+
+
+# ------------------------------------------------------- feed digests (cache)
+
+FEEDS = "html,rss,atom,jsonfeed"
+SITE_TOML = '[site]\ntitle = "T"\nbase_url = "https://news.example.org/"\n'
+CHART = Path(__file__).resolve().parent.parent / "source" / "images" / "chart.png"
+
+
+def feed_project(tmp_path: Path) -> Path:
+    root = project(tmp_path, {"a.md": GOOD.replace("Good", "A"), "b.md": GOOD.replace("Good", "B") +
+                              "\n![A chart](images/chart.png)\n", "images/chart.png": CHART.read_bytes()})
+    (root / "storyexport.toml").write_text(SITE_TOML)
+    return root
+
+
+def digests(root: Path) -> dict[str, os.stat_result]:
+    return {p.name: p.stat() for p in (root / "dist" / ".storyexport-cache").rglob("*.json")}
+
+
+def test_one_changed_article_is_the_only_one_digested_again(tmp_path: Path) -> None:
+    root = feed_project(tmp_path)
+    assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
+    before = digests(root)
+    assert len(before) == 2  # one per article, shared by the three feed formats
+    (root / "source" / "a.md").write_text(GOOD.replace("Good", "A2"))
+    r = run_cli("--format", FEEDS, "--jobs", "1", cwd=root)
+    assert r.returncode == 0, r.stderr
+    after = digests(root)
+    changed = {n for n in after if after[n].st_ino != before[n].st_ino}
+    assert len(changed) == 1  # a.md's; b.md's file was not rewritten
+    assert "A2 body." in json_items(root)["https://news.example.org/a.html"]
+    assert "B body." in json_items(root)["https://news.example.org/b.html"]
+
+
+def json_items(root: Path) -> dict[str, str]:
+    feed = json.loads((root / "dist" / "feed.json").read_text())
+    return {i["url"]: i["content_html"] for i in feed["items"]}
+
+
+def test_lost_digest_cache_is_rebuilt_to_the_same_feeds(tmp_path: Path) -> None:
+    root = feed_project(tmp_path)
+    assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
+    feeds = {n: (root / "dist" / n).read_bytes() for n in ("feed.xml", "atom.xml", "feed.json")}
+    shutil.rmtree(root / "dist" / ".storyexport-cache")
+    (root / "dist" / "feed.xml").unlink()
+    r = run_cli("--format", FEEDS, "--jobs", "1", "-v", cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert len(digests(root)) == 2
+    assert {n: (root / "dist" / n).read_bytes() for n in feeds} == feeds
+
+
+def test_deleted_source_takes_its_digest_along(tmp_path: Path) -> None:
+    root = feed_project(tmp_path)
+    assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
+    (root / "source" / "a.md").unlink()
+    assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
+    assert len(digests(root)) == 1
+    assert list(json_items(root)) == ["https://news.example.org/b.html"]
+
+
+def test_tampered_digest_cannot_read_outside_the_source_tree(tmp_path: Path) -> None:
+    """The digest cache is data on disk: a file it names outside the source
+    tree is refused, not published."""
+    root = feed_project(tmp_path)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"CANARY-OUTSIDE-THE-TREE")
+    assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
+    for p in (root / "dist" / ".storyexport-cache").rglob("*.json"):
+        d = json.loads(p.read_text())
+        if d["media"]:
+            d["media"] = {rel: str(secret) for rel in d["media"]}
+            p.write_text(json.dumps(d))
+    (root / "source" / "a.md").write_text(GOOD.replace("Good", "A3"))  # the feeds must be rendered again
+    r = run_cli("--format", FEEDS, "--jobs", "1", cwd=root)
+    assert r.returncode == 1
+    assert "could not be read: not a file inside the source tree" in r.stderr
+    assert "Traceback" not in r.stderr
+    for p in (root / "dist").rglob("*"):
+        assert not p.is_file() or b"CANARY-OUTSIDE" not in p.read_bytes(), p

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -34,6 +35,7 @@ from .writers import OutputInfo, RenderContext, Writer, load
 
 MANIFEST = ".storyexport-manifest.json"
 LOCK = ".storyexport.lock"
+CACHE = ".storyexport-cache"  # per-article digests for collection writers (see Writer.digest_family)
 
 
 @dataclass
@@ -130,15 +132,42 @@ class _Job:
     root: Path
     writers: tuple[str, ...]  # per-article writers to run for this source
     strict: bool = False
+    digests: tuple[tuple[str, str], ...] = ()  # (family, writer that digests it) to compute
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """What the build keeps of an article (the manifest entry): the worker
+    sends this back rather than the whole tree."""
+
+    slug: str
+    published: str
+    assets: dict[str, str]  # path -> sha256
 
 
 @dataclass
 class _Done:
     path: Path
-    article: Article | None
+    article: _Summary | None
     outputs: dict[str, bytes]
     diagnostics: list[Diagnostic]
     draft: bool = False
+    digests: dict[str, bytes] = field(default_factory=dict)  # family -> JSON
+
+
+def _guarded(name: str, path: Path, diags: Diagnostics, make: Callable[[], bytes]) -> bytes | None:
+    """Run one writer step; a failure becomes this article's located error."""
+    try:
+        return make()
+    except StoryExportError as e:
+        d = e.diagnostic()
+        diags.add(Diagnostic(d.path if e.path else str(path), d.line, f"{name}: {d.message}", "error"))
+    except RecursionError:
+        diags.add(Diagnostic(str(path), None, f"{name}: content nested too deeply to render", "error"))
+    except Exception as e:  # a bug in a writer must not stop the other articles
+        detail = "".join(traceback.format_exception(e)) if site_verbose() else ""
+        diags.add(Diagnostic(str(path), None, f"{name}: internal error: {type(e).__name__}: {e}{detail}", "error"))
+    return None
 
 
 def _run_job(job: _Job) -> _Done:
@@ -154,21 +183,24 @@ def _run_job(job: _Job) -> _Done:
     if job.strict and diags.warnings:
         return _Done(job.path, None, {}, [Diagnostic(d.path, d.line, d.message, "error") for d in diags.items])
     ctx = RenderContext(_W["theme"], site, diags)
+    writers: dict[str, Writer] = _W["writers"]
     outputs: dict[str, bytes] = {}
     for name in job.writers:
-        writer: Writer = _W["writers"][name]
-        try:
-            outputs[name] = writer.render(article, ctx)
-        except StoryExportError as e:
-            d = e.diagnostic()
-            diags.add(Diagnostic(d.path if e.path else str(job.path), d.line, f"{name}: {d.message}", "error"))
-        except RecursionError:
-            diags.add(Diagnostic(str(job.path), None, f"{name}: content nested too deeply to render", "error"))
-        except Exception as e:  # a bug in a writer must not stop the other articles
-            detail = "".join(traceback.format_exception(e)) if site_verbose() else ""
-            diags.add(Diagnostic(str(job.path), None,
-                                 f"{name}: internal error: {type(e).__name__}: {e}{detail}", "error"))
-    return _Done(job.path, article, outputs, diags.items)
+        data = _guarded(name, job.path, diags, functools.partial(writers[name].render, article, ctx))
+        if data is not None:
+            outputs[name] = data
+    digests: dict[str, bytes] = {}
+    for family, name in job.digests:
+        data = _guarded(name, job.path, diags, functools.partial(_digest_json, writers[name], article, ctx))
+        if data is not None:
+            digests[family] = data
+    summary = _Summary(article.meta.slug, article.meta.published.isoformat(),
+                       {a.path: a.sha256 for a in article.assets})
+    return _Done(job.path, summary, outputs, diags.items, digests=digests)
+
+
+def _digest_json(writer: Writer, article: Article, ctx: RenderContext) -> bytes:
+    return json.dumps(writer.digest(article, ctx), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
 def site_verbose() -> bool:
@@ -205,8 +237,14 @@ class Builder:
         self.writers = {n: load(n)(self.theme, self.site) for n in self.writer_names}
         self.article_writers = tuple(n for n, w in self.writers.items() if w.scope == "article")
         self.collection_writers = tuple(n for n, w in self.writers.items() if w.scope == "collection")
+        # digest family -> the (first) requested writer that computes it
+        self.families: dict[str, str] = {}
+        for n in self.collection_writers:
+            if fam := self.writers[n].digest_family:
+                self.families.setdefault(fam, n)
         self._root = self.root.resolve()
         self._env_keys = {n: self._compute_env_key(n) for n in self.writers}
+        self._digest_keys = {f: self._compute_env_key(n, family=f) for f, n in self.families.items()}
         self._asset_digests: dict[str, str] = {}  # per run: an image shared by many articles is read once
 
     # manifest -------------------------------------------------------------
@@ -214,14 +252,16 @@ class Builder:
     def _env_key(self, name: str) -> str:
         return self._env_keys[name]
 
-    def _compute_env_key(self, name: str) -> str:
+    def _compute_env_key(self, name: str, family: str = "") -> str:
         """What an output depends on besides its source: storyexport's code,
-        the writer, the theme and the site settings."""
+        the writer, the theme and the site settings. A digest is keyed by its
+        family instead of the writer's name, as every writer of the family
+        shares it."""
         w = self.writers[name]
         site = json.dumps({k: str(v) for k, v in vars(self.site).items() if k != "config_path"}, sort_keys=True)
         writer_code = sys.modules[type(w).__module__].__file__ or ""
-        h = hashlib.sha256(f"{__version__}|{_code_fingerprint()}|{name}|{w.version}|{self.theme.fingerprint}|"
-                           f"{site}".encode())
+        h = hashlib.sha256(f"{__version__}|{_code_fingerprint()}|{family or name}|{w.version}|"
+                           f"{self.theme.fingerprint}|{site}".encode())
         h.update(Path(writer_code).read_bytes() if writer_code else b"")
         return h.hexdigest()[:16]
 
@@ -255,8 +295,10 @@ class Builder:
             stale = (not entry or entry.get("error")
                      or entry.get("hash") != self._source_key(path, entry.get("assets", {})))
             todo = tuple(n for n in self.article_writers if self.force or stale or not self._fresh(entry, n))
-            if todo or self.force or stale:
-                jobs.append(_Job(path, self.root, todo, self.strict))
+            digests = tuple((f, n) for f, n in self.families.items()
+                            if self.force or stale or not self._digest_fresh(entry, f))
+            if todo or digests or self.force or stale:
+                jobs.append(_Job(path, self.root, todo, self.strict, digests))
             else:
                 skipped.append(rel)
         return jobs, skipped
@@ -271,6 +313,16 @@ class Builder:
         """Whether an up-to-date source's output for writer ``name`` is current."""
         out = (entry or {}).get("outputs", {}).get(name)
         return bool(out) and out.get("key") == self._env_key(name) and (self.out / out["path"]).is_file()
+
+    def _digest_fresh(self, entry: dict[str, Any] | None, family: str) -> bool:
+        d = (entry or {}).get("digests", {}).get(family)
+        return bool(d) and d.get("key") == self._digest_keys[family] and (self.out / d["file"]).is_file()
+
+    def _digest_file(self, family: str, rel: str) -> str:
+        """Where a source's digest is kept: named by a hash of its path, in a
+        hidden folder that checks and listings skip."""
+        folder = re.sub(r"[^A-Za-z0-9._-]", "_", family)
+        return f"{CACHE}/{folder}/{hashlib.sha256(rel.encode()).hexdigest()[:24]}.json"
 
     def _source_key(self, path: Path, assets: dict[str, str]) -> str:
         """Hash of a source and the current content of the images it uses."""
@@ -328,24 +380,38 @@ class Builder:
         self.diagnostics.extend(errs)
         if d.article is None:
             if not d.draft:
-                entries[rel] = {"error": True, "outputs": (old or {}).get("outputs", {})}
+                entries[rel] = {"error": True, "outputs": (old or {}).get("outputs", {}),
+                                "digests": (old or {}).get("digests", {})}
             return
-        assets = {a.path: a.sha256 for a in d.article.assets}
+        assets = d.article.assets
         entry = entries[rel] = {
             "hash": self._source_key(d.path, assets),
             "assets": assets,
-            "slug": d.article.meta.slug,
-            "published": d.article.meta.published.isoformat(),
+            "slug": d.article.slug,
+            "published": d.article.published,
             "outputs": dict((old or {}).get("outputs", {})),
+            "digests": dict((old or {}).get("digests", {})),
         }
         for name, data in d.outputs.items():
             w = self.writers[name]
-            relout = w.output_name(d.article.meta.slug)
+            relout = w.output_name(d.article.slug)
             if self._write(relout, data, res, str(d.path)):
                 entry["outputs"][name] = {"path": relout, "key": self._env_key(name),
                                           "length": len(data), "media_type": w.media_type}
             else:
                 entry["outputs"].pop(name, None)
+        for family in self.families:
+            if family not in d.digests:
+                continue
+            file = self._digest_file(family, rel)
+            try:
+                atomic_write(safe_target(self.out, file), d.digests[family])
+                entry["digests"][family] = {"file": file, "key": self._digest_keys[family]}
+            except OSError as e:
+                entry["digests"].pop(family, None)
+                err = Diagnostic(str(d.path), None, f"cannot write {self.out / file}: {e.strerror or e}", "error")
+                res.errors.append(err)
+                self.diagnostics.add(err)
 
     def _execute(self, jobs: list[_Job]) -> Iterator[_Done]:
         if not jobs:
@@ -353,14 +419,15 @@ class Builder:
         total = len(jobs)
         if self.jobs <= 1 or total == 1:
             _init_worker(self.theme, self.site, ())
-            _W["writers"] = {n: self.writers[n] for n in self.article_writers}
+            _W["writers"] = self.writers
             for i, job in enumerate(jobs, 1):
                 yield _run_job(job)
                 if self.progress:
                     self.progress(i, total, self._rel(job.path))
             return
+        needed = (*self.article_writers, *dict.fromkeys(self.families.values()))
         with ProcessPoolExecutor(max_workers=min(self.jobs, total), initializer=_init_worker,
-                                 initargs=(self.theme, self.site, self.article_writers)) as pool:
+                                 initargs=(self.theme, self.site, needed)) as pool:
             for i, d in enumerate(pool.map(_run_job, jobs, chunksize=1), 1):
                 yield d
                 if self.progress:
@@ -380,7 +447,8 @@ class Builder:
                                    f"slug {slug!r} is also used by {others}; not exported", "error")
                     res.errors.append(d)
                     self.diagnostics.add(d)
-                    entries[rel] = {"error": True, "outputs": entries[rel].get("outputs", {})}
+                    entries[rel] = {"error": True, "outputs": entries[rel].get("outputs", {}),
+                                    "digests": entries[rel].get("digests", {})}
 
     def _display(self, rel: str) -> str:
         return str(self.root / rel)
@@ -390,6 +458,8 @@ class Builder:
         or now failing sources), so ``dist/`` always mirrors ``source/``."""
         keep = {o["path"] for e in new.values() if e and not e.get("error")
                 for o in e.get("outputs", {}).values()}
+        keep_digests = {d["file"] for e in new.values() if e and not e.get("error")
+                        for d in e.get("digests", {}).values()}
         for e in [*old["sources"].values(), *(e for e in new.values() if e and e.get("error"))]:
             for o in (e or {}).get("outputs", {}).values():
                 if o["path"] in keep:
@@ -399,9 +469,13 @@ class Builder:
                     target.unlink()
                     if o["path"] not in res.written:
                         res.removed.append(o["path"])
+            for d in (e or {}).get("digests", {}).values():
+                if d["file"] not in keep_digests:
+                    safe_target(self.out, d["file"]).unlink(missing_ok=True)  # bookkeeping: not reported
         for e in new.values():
             if e and e.get("error"):
                 e["outputs"] = {}
+                e["digests"] = {}
 
     def _shared_files(self, res: BuildResult) -> None:
         ctx = RenderContext(self.theme, self.site, self.diagnostics)
@@ -425,8 +499,11 @@ class Builder:
                         for n, o in e.get("outputs", {}).items()}
             for e in entries.values() if e and not e.get("error")
         }
-        ctx = RenderContext(self.theme, self.site, self.diagnostics, outputs)
+        ctx = RenderContext(self.theme, self.site, self.diagnostics, outputs, source_root=self.root)
         articles = LazyArticles(good, self.root, self.site)
+        digests = {f: DigestStore([self.out / d["file"] for p in good
+                                   if (d := entries[self._rel(p)].get("digests", {}).get(f))])
+                   for f in self.families}
         # feeds link to per-article files (enclosures): their set and sizes are inputs too
         linked = hashlib.sha256(json.dumps(
             {slug: {n: [o.path, o.media_type, o.length] for n, o in v.items()} for slug, v in outputs.items()},
@@ -441,7 +518,9 @@ class Builder:
             files: list[str] = []
             ok = True
             try:
-                made = self.writers[name].render_collection(articles, ctx)
+                w = self.writers[name]
+                made = (w.render_digests(digests[w.digest_family], ctx) if w.digest_family
+                        else w.render_collection(articles, ctx))
                 # written one by one as the writer yields them: a large archive is never all in memory
                 for rel, data in (made.items() if isinstance(made, Mapping) else made):
                     ok = self._write(rel, data, res) and ok
@@ -460,6 +539,30 @@ class Builder:
                     target.unlink()
                     res.removed.append(rel)
             colls[name] = {"key": key, "files": sorted(files)}
+
+
+class DigestStore(Sequence[Mapping[str, Any]]):
+    """The corpus's digests for one family, read from the cache on demand
+    (a few held), so a feed over a large archive holds no story's text."""
+
+    def __init__(self, files: Sequence[Path], cache: int = 64) -> None:
+        self.files = list(files)
+        self._cache: dict[int, Mapping[str, Any]] = {}
+        self._limit = cache
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> Mapping[str, Any]:  # type: ignore[override]
+        if isinstance(i, slice):
+            raise TypeError("DigestStore does not support slices; iterate instead")
+        d = self._cache.get(i)
+        if d is None:
+            d = json.loads(self.files[i].read_bytes())
+            if len(self._cache) >= self._limit:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[i] = d
+        return d
 
 
 class LazyArticles(Sequence[Article]):

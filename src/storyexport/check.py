@@ -156,7 +156,8 @@ def collect(out: Path) -> list[Result]:
     results: list[Result] = []
     epubs: list[Path] = []
     for path in sorted(out.rglob("*")):
-        if not path.is_file() or path.name.startswith(".") or "_theme" in path.parts:
+        hidden = any(part.startswith(".") for part in path.relative_to(out).parts)  # manifest, digest cache
+        if not path.is_file() or hidden or "_theme" in path.parts:
             continue
         if path.suffix == ".pdf":
             results.append(check_pdf(path))
