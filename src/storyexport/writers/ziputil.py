@@ -106,7 +106,8 @@ class ZipBuilder:
         t = zip_time(when)
         self._date = (t[0] - 1980) << 9 | t[1] << 5 | t[2]
         self._time = t[3] << 11 | t[4] << 5 | t[5] // 2
-        self._out = io.BytesIO()
+        self._chunks: list[bytes] = []  # joined once at the end: a font member is copied once, not three times
+        self._offset = 0
         self._central: list[bytes] = []
         self._names: set[str] = set()
 
@@ -124,19 +125,19 @@ class ZipBuilder:
             raw, flags = name.encode("ascii"), 0
         except UnicodeEncodeError:
             raw, flags = name.encode("utf-8"), _UTF8_NAME
-        offset = self._out.tell()
+        offset = self._offset
         fields = (_VERSION, 0, flags, p.method, self._time, self._date, p.crc, len(p.data), p.size, len(raw))
-        self._out.write(struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", *fields, 0) + raw)
-        self._out.write(p.data)
+        header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", *fields, 0) + raw
+        self._chunks += (header, p.data)
+        self._offset += len(header) + len(p.data)
         self._central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", _VERSION, _UNIX, *fields, 0, 0, 0, 0,
                                           _MODE, offset) + raw)
 
     def getvalue(self) -> bytes:
-        start = self._out.tell()
         directory = b"".join(self._central)
         n = len(self._central)
-        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, len(directory), start, 0)
-        return self._out.getvalue() + directory + end
+        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, len(directory), self._offset, 0)
+        return b"".join((*self._chunks, directory, end))
 
 
 def build_zip(members: Iterable[tuple[str, bytes]], when: datetime, stored: Iterable[str] = ()) -> bytes:
