@@ -25,11 +25,14 @@ from docx.image.exceptions import UnrecognizedImageError
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.pkgwriter import PackageWriter
+from docx.opc.rel import Relationships, _Relationship
 from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
 
 from .. import model as m
+from ..config import Site
 from ..i18n import EN, format_date, labels
+from ..theme import Theme
 from . import RenderContext, Writer
 from .docx_ooxml import (
     TBLPR_ORDER,
@@ -53,7 +56,7 @@ from .docx_ooxml import (
     val,
     xml_safe,
 )
-from .docx_styles import LIST_LEVELS, S, StyleSet, bold, italic, scripts_for
+from .docx_styles import LIST_LEVELS, S, Scripts, StyleSet, bold, italic, scripts_for
 from .ziputil import build_zip
 
 PX_PT = 0.75  # CSS pixel in points: image sizes follow the PDF's 96 dpi
@@ -102,9 +105,52 @@ class DocxWriter(Writer):
     version = "1"
     description = "Word document with the theme's styles, real footnotes, links and embedded fonts"
 
+    def __init__(self, theme: Theme, site: Site) -> None:
+        super().__init__(theme, site)
+        self._templates: dict[Scripts, bytes] = {}
+
     def render(self, article: m.Article, ctx: RenderContext) -> bytes:
         members = _Builder(article, self, ctx).build()
         return build_zip(members, article.meta.modified)
+
+    def template(self, scripts: Scripts) -> bytes:
+        """python-docx's default document with everything that depends only
+        on the theme and the scripts already in place, saved once per
+        process: its template carries 880 KB of styles that every document
+        would otherwise parse and then throw away."""
+        tpl = self._templates.get(scripts)
+        if tpl is None:
+            tpl = self._templates[scripts] = _prepared_template(StyleSet(self.theme, scripts))
+        return tpl
+
+
+def _prepared_template(styles: StyleSet) -> bytes:
+    """The default template with our styles and list definitions (no list
+    yet) and empty settings. Its thumbnail and stale extra parts are left
+    out, but their relationships stay, as external ones, until each document
+    drops them (:meth:`_Builder._install_parts`): the ids they hold are not
+    handed to a document's own links and pictures, which keep the ids they
+    always had."""
+    doc = docx.Document()
+    for rels, rid, rel in _template_junk(doc):
+        del rels[rid]
+        rels.add_relationship(rel.reltype, "about:blank", rid, is_external=True)
+    for root, children in ((doc.styles.element, styles.styles_children()),
+                           (doc.part.numbering_part.element, styles.numbering_children()),
+                           (doc.settings.element, [])):
+        for child in list(root):
+            root.remove(child)
+        root.extend(children)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _template_junk(doc: docx.document.Document) -> list[tuple[Relationships, str, _Relationship]]:
+    """The template's relationships to parts we never write (thumbnail, old
+    app properties, font table...), with the collection each is in."""
+    return [(rels, rid, rel) for rels in (doc.part.package.rels, doc.part.rels)
+            for rid, rel in rels.items() if rel.reltype.endswith(_TEMPLATE_JUNK)]
 
 
 class _Members:
@@ -142,7 +188,7 @@ class _Builder:
         meta = article.meta
         self.rtl = meta.direction == "rtl"
         self.styles = StyleSet(self.t, scripts_for(self.t, meta.language, self.rtl))
-        self.doc = docx.Document()
+        self.doc = docx.Document(io.BytesIO(writer.template(self.styles.scripts)))
         self.part = self.doc.part  # owner of relationships for what is being built (document or footnotes)
         self.sect = self.doc.element.body.sectPr
         page = self.t.page
@@ -549,19 +595,14 @@ class _Builder:
         return [*self._walk_body(), *(n for f in self.a.footnotes for n in m.walk(f))]
 
     def _install_parts(self, has_notes: bool) -> None:
-        """Replace the template's styles, numbering, settings, font table and
-        app properties with ours; drop its thumbnail and stale extra parts."""
+        """Complete the prepared template (:meth:`DocxWriter.template`): this
+        document's lists, settings, font table and app properties; drop the
+        template's placeholder relationships."""
         package = self.doc.part.package
-        for rels in (package.rels, self.doc.part.rels):
-            for rid, rel in list(rels.items()):
-                if rel.reltype.endswith(_TEMPLATE_JUNK):
-                    del rels[rid]
-        for root, children in ((self.doc.styles.element, self.styles.styles_children()),
-                               (self.doc.part.numbering_part.element, self.styles.numbering_children()),
-                               (self.doc.settings.element, self._settings(has_notes))):
-            for child in list(root):
-                root.remove(child)
-            root.extend(children)
+        for rels, rid, _rel in _template_junk(self.doc):
+            del rels[rid]
+        self.doc.part.numbering_part.element.extend(self.styles.list_nums())
+        self.doc.settings.element.extend(self._settings(has_notes))
         roles = ["body", "heading"]
         if any(isinstance(n, m.Code | m.CodeBlock) for n in self._walk_all()):
             roles.append("code")

@@ -255,6 +255,12 @@ class StyleSet:
         out = [self._abstract(a) for a in (BULLET_NUM, DECIMAL_NUM, SUMMARY_NUM)]
         out += [el("w:num", {"w:numId": a}, val("w:abstractNumId", a))
                 for a in (BULLET_NUM, DECIMAL_NUM, SUMMARY_NUM)]
+        return out + self.list_nums()
+
+    def list_nums(self) -> list[Element]:
+        """The ``w:num`` of each list met so far (:meth:`new_list`), which
+        follow what :meth:`numbering_children` gave before any list."""
+        out = []
         for num_id, aid, level, start in self._nums:
             override = el("w:lvlOverride", {"w:ilvl": level}, val("w:startOverride", start))
             out.append(el("w:num", {"w:numId": num_id}, val("w:abstractNumId", aid), override))
