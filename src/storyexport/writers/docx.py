@@ -197,8 +197,10 @@ class _Builder:
         self.bookmarked: set[str] = set()
         self.counters = Counter[str]()
         self.note_ids: dict[str, int] = {}
-        self.body_refs = {n.label for n in self._walk_body() if isinstance(n, m.NoteRef)}
-        self.ref_counts = Counter(n.label for n in self._walk_all() if isinstance(n, m.NoteRef))
+        body = self._walk_body()
+        self.nodes = [*body, *(n for f in article.footnotes for n in m.walk(f))]  # body, summary and notes
+        self.body_refs = {n.label for n in body if isinstance(n, m.NoteRef)}
+        self.ref_counts = Counter(n.label for n in self.nodes if isinstance(n, m.NoteRef))
         self.in_footnote = False
         self.warned: set[str] = set()
 
@@ -591,9 +593,6 @@ class _Builder:
             old = story.paragraphs[0]._p
             old.getparent().replace(old, self._p(style, content))
 
-    def _walk_all(self) -> list[object]:
-        return [*self._walk_body(), *(n for f in self.a.footnotes for n in m.walk(f))]
-
     def _install_parts(self, has_notes: bool) -> None:
         """Complete the prepared template (:meth:`DocxWriter.template`): this
         document's lists, settings, font table and app properties; drop the
@@ -604,18 +603,18 @@ class _Builder:
         self.doc.part.numbering_part.element.extend(self.styles.list_nums())
         self.doc.settings.element.extend(self._settings(has_notes))
         roles = ["body", "heading"]
-        if any(isinstance(n, m.Code | m.CodeBlock) for n in self._walk_all()):
+        if any(isinstance(n, m.Code | m.CodeBlock) for n in self.nodes):
             roles.append("code")
-        if self.rtl or _ARABIC.search(m.plain_text(self.a)):
+        plain = m.plain_text(self.a)
+        if self.rtl or _ARABIC.search(plain):
             roles.append("arabic")
         sc = self.styles.scripts
         entries, files, refused = embedded_fonts(self.t, roles, sc.cjk_family if sc.east_asian else "")
         for family in refused:
             self.warn(f"font {family!r} does not allow embedding; the document names it only")
         self.doc.part.relate_to(font_table_part(package, entries, files), RT.FONT_TABLE)
-        plain = m.plain_text(self.a)
         app = app_properties_part(package, xml_safe(self.a.meta.publisher)[0], len(m.words(plain)),
-                                  sum(not ch.isspace() for ch in plain))
+                                  len("".join(plain.split())))  # characters without spaces (split: str.isspace)
         package.relate_to(app, RT.EXTENDED_PROPERTIES)
 
     def _settings(self, has_notes: bool) -> list[Element]:

@@ -23,8 +23,9 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.package import OpcPackage
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part, XmlPart
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, nsmap
+from docx.oxml.parser import oxml_parser
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.parts.story import StoryPart
 
@@ -52,12 +53,23 @@ Element = BaseOxmlElement
 # ----------------------------------------------------------------- builder
 
 
+@functools.cache
+def _clark(tag: str) -> tuple[str, dict[str, str]]:
+    """``w:jc`` -> (``{namespace}jc``, ``{"w": namespace}``), worked out once
+    per name (a document makes thousands of elements from a few dozen names)."""
+    prefix, local = tag.split(":")
+    return f"{{{nsmap[prefix]}}}{local}", {prefix: nsmap[prefix]}
+
+
 def el(tag: str, attrs: Mapping[str, object] | None = None, *children: Element | None) -> Element:
     """One element: ``el("w:jc", {"w:val": "center"})``. ``None`` children are skipped.
-    Always build a fresh element per use: lxml *moves* an element appended twice."""
-    e = OxmlElement(tag)
+    Always build a fresh element per use: lxml *moves* an element appended twice.
+    The same element as ``OxmlElement(tag)`` (python-docx's parser, so its
+    element classes), without that function's per-call name parsing."""
+    name, decl = _clark(tag)
+    e = oxml_parser.makeelement(name, nsmap=decl)
     for k, v in (attrs or {}).items():
-        e.set(qn(k), str(v))
+        e.set(_clark(k)[0], str(v))
     for c in children:
         if c is not None:
             e.append(c)
