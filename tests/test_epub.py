@@ -614,6 +614,63 @@ def test_cover_leaves_out_characters_no_font_has(articles: dict[str, Article]) -
     assert cover("Party \U0001F389 time") == cover("Party time") != cover("Party times")
 
 
+def _png_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(type, data) of each chunk, checking every CRC."""
+    import struct
+    import zlib
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos = 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(kind + body), kind
+        yield kind, body
+        pos += 12 + length
+
+
+@pytest.mark.parametrize("title", [None, "東京\n大阪"])  # a line break without spaces once crashed raqm
+@pytest.mark.parametrize("slug", ["russia-sends-aid", "arabic-water-report", "tokyo-rail"])
+def test_cover_png_is_exactly_the_drawn_image(slug: str, title: str | None, articles: dict[str, Article]) -> None:
+    """The cover's PNG is assembled in pieces (flat rows spliced from a cache,
+    drawn rows deflated): it must decode, checksums included, to exactly the
+    pixels drawn, and drawing must change no row it did not note."""
+    import zlib
+
+    from PIL import Image as PILImage
+
+    from storyexport.writers.epub_cover import draw_cover, generate_cover
+
+    a = articles[slug]
+    if title:
+        a = dataclasses.replace(a, meta=dataclasses.replace(a.meta, title=title))
+    theme = load_theme("default")
+    img, touched = draw_cover(a, theme)
+    data = generate_cover(a, theme)
+    chunks = list(_png_chunks(data))
+    assert [k for k, _ in chunks] == [b"IHDR", b"PLTE", b"IDAT", b"IEND"]
+    raw = zlib.decompress(chunks[2][1])  # checks the combined Adler-32
+    width, height = img.size
+    pixels = img.tobytes()
+    assert raw == b"".join(b"\0" + pixels[y * width:(y + 1) * width] for y in range(height))
+    with PILImage.open(io.BytesIO(data)) as im:
+        assert im.mode == "P" and im.tobytes() == pixels
+    drawn = {y for top, bottom in touched for y in range(max(top, 0), min(bottom, height))}
+    assert all(len(set(pixels[y * width:(y + 1) * width])) == 1 for y in range(height) if y not in drawn)
+
+
+def test_adler32_combine() -> None:
+    import zlib
+
+    from storyexport.writers.epub_cover import _adler32_combine
+
+    data = bytes(range(256)) * 300 + b"\xff" * 70000
+    for cut in (0, 1, 65520, 65521, 65522, 76800, len(data)):
+        a, b = data[:cut], data[cut:]
+        assert _adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(data)
+
+
 # --------------------------------------------------------------------- styles
 
 
