@@ -32,6 +32,7 @@ from lxml import etree
 from ..config import Site
 from ..errors import WriterError
 from ..model import Article, Asset, Heading, inline_text, walk
+from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
 from .epub_cover import cover_alt, generate_cover
@@ -337,6 +338,10 @@ class EpubWriter(Writer):
     version = "1"
     description = "EPUB 3 e-book per article (EPUBCheck-clean, accessible)"
 
+    def __init__(self, theme: Theme, site: Site) -> None:
+        super().__init__(theme, site)
+        self._stylesheets: dict[tuple[tuple[str, str], ...], bytes] = {}
+
     def render(self, article: Article, ctx: RenderContext) -> bytes:
         m = article.meta
         names = _asset_names(article.assets)
@@ -363,8 +368,7 @@ class EpubWriter(Writer):
         book = epub.EpubBook()
         _set_metadata(book, article, self.site)
         fonts = self._fonts(_book_chars(content, nav_doc, cover_doc))
-        css = render_css(self.theme, "ereader", lambda p: f"../fonts/{fonts[p][0]}")  # relative to style/
-        book.add_item(_item("css", CSS, "text/css", css.encode("utf-8")))
+        book.add_item(_item("css", CSS, "text/css", self._stylesheet(fonts)))
         for i, (fname, data) in enumerate(sorted(fonts.values()), 1):
             book.add_item(_item(f"font-{i}", f"fonts/{fname}", FONT_TYPES[Path(fname).suffix.lower()], data))
 
@@ -413,6 +417,18 @@ class EpubWriter(Writer):
         writer.process()
         writer.write()
         return build_zip(writer.out.items, m.modified, stored=["mimetype"])
+
+    def _stylesheet(self, fonts: dict[str, tuple[str, bytes]]) -> bytes:
+        """``ereader.css`` for the font file names in ``fonts``, generated once
+        per set of names: it depends on nothing else, and the names come from
+        the theme's files, so every book of a build shares one."""
+        names = tuple((path, name) for path, (name, _data) in fonts.items())
+        css = self._stylesheets.get(names)
+        if css is None:
+            url = dict(names)
+            css = render_css(self.theme, "ereader", lambda p: f"../fonts/{url[p]}").encode("utf-8")  # from style/
+            self._stylesheets[names] = css
+        return css
 
     def _fonts(self, chars: str) -> dict[str, tuple[str, bytes]]:
         """Theme font path -> (unique file name in ``fonts/``, subset bytes)."""
