@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 import docx
@@ -124,23 +125,32 @@ class DocxWriter(Writer):
         return tpl
 
 
-def _prepared_template(styles: StyleSet) -> bytes:
-    """The default template with our styles and list definitions (no list
-    yet) and empty settings. Its thumbnail and stale extra parts are left
-    out, but their relationships stay, as external ones, until each document
-    drops them (:meth:`_Builder._install_parts`): the ids they hold are not
-    handed to a document's own links and pictures, which keep the ids they
-    always had."""
+@lru_cache(maxsize=1)
+def _stripped_template() -> bytes:
+    """python-docx's default template with empty styles, numbering and
+    settings. Its thumbnail and stale extra parts are left out, but their
+    relationships stay, as external ones, until each document drops them
+    (:meth:`_Builder._install_parts`): the ids they hold are not handed to a
+    document's own links and pictures, which keep the ids they always had."""
     doc = docx.Document()
     for rels, rid, rel in _template_junk(doc):
         del rels[rid]
         rels.add_relationship(rel.reltype, "about:blank", rid, is_external=True)
-    for root, children in ((doc.styles.element, styles.styles_children()),
-                           (doc.part.numbering_part.element, styles.numbering_children()),
-                           (doc.settings.element, [])):
+    for root in (doc.styles.element, doc.part.numbering_part.element, doc.settings.element):
         for child in list(root):
             root.remove(child)
-        root.extend(children)
+    return _saved(doc)
+
+
+def _prepared_template(styles: StyleSet) -> bytes:
+    """The stripped template with our styles and list definitions (no list yet)."""
+    doc = docx.Document(io.BytesIO(_stripped_template()))
+    doc.styles.element.extend(styles.styles_children())
+    doc.part.numbering_part.element.extend(styles.numbering_children())
+    return _saved(doc)
+
+
+def _saved(doc: docx.document.Document) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
