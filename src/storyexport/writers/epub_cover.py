@@ -11,6 +11,7 @@ compression, so two exports are byte-identical.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import shutil
@@ -26,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ..i18n import format_date, join_names
 from ..model import Article
 from ..theme import Theme
-from .fonts import cmap
+from .fonts import cmap, unhinted
 
 COVER_WIDTH_PX = 1400
 """Cover width; the height follows the theme's page proportions. 1400 px is
@@ -140,8 +141,14 @@ def pick_font(theme: Theme, role: str, bold: bool, text: str) -> tuple[str, int]
 @lru_cache(maxsize=64)
 def _load_font(path: str, size: int, index: int) -> ImageFont.FreeTypeFont:
     """A face at a pixel size, opened once per process (opening parses the
-    file; a cover uses a handful of sizes, the same for every article)."""
-    return ImageFont.truetype(path, size=size, index=index, layout_engine=ImageFont.Layout.RAQM)
+    file; a cover uses a handful of sizes, the same for every article).
+    TrueType files are drawn without their hinting instructions
+    (:func:`.fonts.unhinted`): the same advances and line breaks, edges
+    within a fraction of a pixel, in about half the time."""
+    source: str | io.BytesIO = path
+    if index == 0 and path.lower().endswith(".ttf"):
+        source = io.BytesIO(unhinted(path))
+    return ImageFont.truetype(source, size=size, index=index, layout_engine=ImageFont.Layout.RAQM)
 
 
 # ----------------------------------------------------------------- layout
