@@ -13,14 +13,16 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
 import sys
 import tempfile
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from .writers import OutputInfo, RenderContext, Writer, load
 
 MANIFEST = ".storyexport-manifest.json"
 LOCK = ".storyexport.lock"
+IN_FLIGHT_PER_WORKER = 4  # jobs queued per pool worker: keeps workers busy, bounds memory
 CACHE = ".storyexport-cache"  # per-article digests for collection writers (see Writer.digest_family)
 
 
@@ -426,12 +429,24 @@ class Builder:
                     self.progress(i, total, self._rel(job.path))
             return
         needed = (*self.article_writers, *dict.fromkeys(self.families.values()))
-        with ProcessPoolExecutor(max_workers=min(self.jobs, total), initializer=_init_worker,
+        workers = min(self.jobs, total)
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                  initargs=(self.theme, self.site, needed)) as pool:
-            for i, d in enumerate(pool.map(_run_job, jobs, chunksize=1), 1):
+            # A bounded window of jobs in flight, results taken in job order:
+            # when writing falls behind rendering, finished outputs wait in a
+            # few futures, not in thousands (memory flat in the corpus size).
+            todo = iter(jobs)
+            window: deque[Future[_Done]] = deque(pool.submit(_run_job, j)
+                                                 for j in itertools.islice(todo, IN_FLIGHT_PER_WORKER * workers))
+            done = 0
+            while window:
+                d = window.popleft().result()
+                for j in itertools.islice(todo, 1):
+                    window.append(pool.submit(_run_job, j))
+                done += 1
                 yield d
                 if self.progress:
-                    self.progress(i, total, self._rel(d.path))
+                    self.progress(done, total, self._rel(d.path))
 
     def _check_slugs(self, entries: dict[str, Any], res: BuildResult) -> None:
         """Two sources with one slug would overwrite each other: both are errors."""
