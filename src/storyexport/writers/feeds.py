@@ -80,14 +80,14 @@ ENCLOSURE_WRITERS = ("epub", "pdf")
 # ----------------------------------------------------------------- the items
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Enclosure:
     url: str
     media_type: str
     length: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """One story as every feed format sees it: plain values, already cleaned.
     The full text is fetched on demand (``content_html``), so the items of a
