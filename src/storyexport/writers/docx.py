@@ -23,13 +23,18 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 import docx
+from docx.enum.section import WD_HEADER_FOOTER
 from docx.image.exceptions import UnrecognizedImageError
+from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.pkgwriter import PackageWriter
 from docx.opc.rel import Relationships, _Relationship
 from docx.oxml.ns import qn
+from docx.oxml.parser import parse_xml
+from docx.oxml.section import CT_SectPr
 from docx.oxml.shape import CT_Inline
+from docx.parts.hdrftr import FooterPart, HeaderPart
 
 from .. import model as m
 from ..config import Site
@@ -161,6 +166,18 @@ def _template_junk(doc: docx.document.Document) -> list[tuple[Relationships, str
             for rid, rel in rels.items() if rel.reltype.endswith(_TEMPLATE_JUNK)]
 
 
+_STORIES = {"header": (HeaderPart, CT.WML_HEADER, RT.HEADER, CT_SectPr.add_headerReference),
+            "footer": (FooterPart, CT.WML_FOOTER, RT.FOOTER, CT_SectPr.add_footerReference)}
+
+
+@lru_cache(maxsize=2)
+def _empty_story(kind: str) -> Element:
+    """python-docx's new header or footer (one empty paragraph), parsed once
+    per process rather than read from its file for each of a document's four."""
+    xml = HeaderPart._default_header_xml() if kind == "header" else FooterPart._default_footer_xml()
+    return parse_xml(xml)
+
+
 class _Members:
     """Takes the place of python-docx's zip writer: collects the members
     in the order python-docx writes them, so the container is zipped once,
@@ -201,12 +218,13 @@ class _Builder:
         self.sect = self.doc.element.body.sectPr
         page = self.t.page
         self.text_width = page["width"] - page["margin_left"] - page["margin_right"]
-        self.bookmarks = bookmark_names(h.id for h in m.query(article, m.Heading))
+        body = self._walk_body()
+        self.nodes = [*body, *(n for f in article.footnotes for n in m.walk(f))]  # body, summary and notes
+        # headings in m.query's order: a summary holds only inlines
+        self.bookmarks = bookmark_names(n.id for n in self.nodes if isinstance(n, m.Heading))
         self.bookmarked: set[str] = set()
         self.counters = Counter[str]()
         self.note_ids: dict[str, int] = {}
-        body = self._walk_body()
-        self.nodes = [*body, *(n for f in article.footnotes for n in m.walk(f))]  # body, summary and notes
         self.body_refs = {n.label for n in body if isinstance(n, m.NoteRef)}
         self.ref_counts = Counter(n.label for n in self.nodes if isinstance(n, m.NoteRef))
         self.in_footnote = False
@@ -593,16 +611,20 @@ class _Builder:
                     *self._runs(f" {lab.of} ", _Fmt()), *field("NUMPAGES", "1", props)]
 
         running = self._runs(self.a.meta.publisher or self.a.meta.title, _Fmt())
-        for story, style, content in ((section.footer, S.FOOTER, numbers()),
-                                      (section.first_page_footer, S.FOOTER, numbers()),
-                                      (section.header, S.HEADER, running),
-                                      (section.first_page_header, S.HEADER, [])):
-            story.is_linked_to_previous = False
-            old = story.paragraphs[0]._p
-            old.getparent().replace(old, self._p(style, content))
+        package = self.doc.part.package
+        for kind, which, style, content in (("footer", WD_HEADER_FOOTER.PRIMARY, S.FOOTER, numbers()),
+                                            ("footer", WD_HEADER_FOOTER.FIRST_PAGE, S.FOOTER, numbers()),
+                                            ("header", WD_HEADER_FOOTER.PRIMARY, S.HEADER, running),
+                                            ("header", WD_HEADER_FOOTER.FIRST_PAGE, S.HEADER, [])):
+            # what python-docx's ``is_linked_to_previous = False`` does, from a parsed-once story
+            cls, content_type, reltype, add_reference = _STORIES[kind]
+            root = copy.deepcopy(_empty_story(kind))
+            root.replace(root[0], self._p(style, content))
+            part = cls(package.next_partname(f"/word/{kind}%d.xml"), content_type, root, package)
+            add_reference(self.sect, which, self.doc.part.relate_to(part, reltype))
 
     def _install_parts(self, has_notes: bool) -> None:
-        """Complete the prepared template (:meth:`DocxWriter.template`): this
+        """Complete the prepared template (:meth:`DocxWriter.new_document`): this
         document's lists, settings, font table and app properties; drop the
         template's placeholder relationships."""
         package = self.doc.part.package
