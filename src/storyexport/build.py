@@ -172,7 +172,7 @@ class _Summary:
 @dataclass
 class _Done:
     path: Path
-    article: _Summary | None
+    summary: _Summary | None  # None: the source failed or is a draft
     outputs: dict[str, bytes]
     diagnostics: list[Diagnostic]
     draft: bool = False
@@ -403,23 +403,23 @@ class Builder:
         self.diagnostics.extend([x for x in d.diagnostics if x.kind != "error"])
         res.errors.extend(errs)
         self.diagnostics.extend(errs)
-        if d.article is None:
+        if d.summary is None:
             if not d.draft:
                 entries[rel] = {"error": True, "outputs": (old or {}).get("outputs", {}),
                                 "digests": (old or {}).get("digests", {})}
             return
-        assets = d.article.assets
+        assets = d.summary.assets
         entry = entries[rel] = {
             "hash": self._source_key(d.path, assets),
             "assets": assets,
-            "slug": d.article.slug,
-            "published": d.article.published,
+            "slug": d.summary.slug,
+            "published": d.summary.published,
             "outputs": dict((old or {}).get("outputs", {})),
             "digests": dict((old or {}).get("digests", {})),
         }
         for name, data in d.outputs.items():
             w = self.writers[name]
-            relout = w.output_name(d.article.slug)
+            relout = w.output_name(d.summary.slug)
             if self._write(relout, data, res, str(d.path)):
                 entry["outputs"][name] = {"path": relout, "key": self._env_key(name),
                                           "length": len(data), "media_type": w.media_type}
