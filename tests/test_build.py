@@ -217,3 +217,26 @@ def test_tampered_digest_cannot_read_outside_the_source_tree(tmp_path: Path) -> 
     assert "Traceback" not in r.stderr
     for p in (root / "dist").rglob("*"):
         assert not p.is_file() or b"CANARY-OUTSIDE" not in p.read_bytes(), p
+
+
+def test_file_names_that_are_not_utf8_export_in_every_format(tmp_path: Path) -> None:
+    """Latin-1 file names (lone surrogates once decoded) for a source, one
+    with no character a slug can use, and an image: hashes, digests, slugs
+    and font paths must all take them, in every format."""
+    root = feed_project(tmp_path)
+    src = root / "source"
+    (src / os.fsdecode(b"caf\xe9.md")).write_text(GOOD.replace("Good", "Cafe"))
+    accents = GOOD.replace("Good", "Accents") + "\n![Chart](images/gr%E4fik.png)\n"  # %E4: the byte in the name
+    (src / os.fsdecode(b"\xe9\xe9.md")).write_text(accents)
+    (src / "images" / os.fsdecode(b"gr\xe4fik.png")).write_bytes(CHART.read_bytes())
+    # a "%" in a file name: the PDF fetcher must decode its URL once, not twice
+    (src / "pct.md").write_text(GOOD.replace("Good", "Percent") + "\n![Chart](images/a%2541.png)\n")
+    (src / "images" / "a%41.png").write_bytes(CHART.read_bytes())
+    r = run_cli("--format", "pdf,docx,epub," + FEEDS, "--jobs", "1", cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "not loaded" not in r.stderr and "not found" not in r.stderr, r.stderr
+    items = json_items(root)
+    assert any("Cafe body." in html for html in items.values())
+    assert any("Accents body." in html and "<img" in html for html in items.values())
+    assert len(list((root / "dist").glob("*.pdf"))) == 5

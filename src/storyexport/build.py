@@ -225,7 +225,8 @@ def _run_job(job: _Job) -> _Done:
 
 
 def _digest_json(writer: Writer, article: Article, ctx: RenderContext) -> bytes:
-    return json.dumps(writer.digest(article, ctx), ensure_ascii=False, sort_keys=True).encode("utf-8")
+    # ASCII with escapes: a path from a file name that is not UTF-8 holds lone surrogates
+    return json.dumps(writer.digest(article, ctx), ensure_ascii=True, sort_keys=True).encode("ascii")
 
 
 def site_verbose() -> bool:
@@ -347,7 +348,7 @@ class Builder:
         """Where a source's digest is kept: named by a hash of its path, in a
         hidden folder that checks and listings skip."""
         folder = re.sub(r"[^A-Za-z0-9._-]", "_", family)
-        return f"{CACHE}/{folder}/{hashlib.sha256(rel.encode()).hexdigest()[:24]}.json"
+        return f"{CACHE}/{folder}/{hashlib.sha256(os.fsencode(rel)).hexdigest()[:24]}.json"
 
     def _source_key(self, path: Path, assets: dict[str, str]) -> str:
         """Hash of a source and the current content of the images it uses."""
@@ -358,7 +359,7 @@ class Builder:
                 digest = self._asset_digests.get(apath)
                 if digest is None:
                     digest = self._asset_digests[apath] = hashlib.sha256(Path(apath).read_bytes()).hexdigest()
-                h.update(f"{apath}={digest}".encode())
+                h.update(os.fsencode(f"{apath}={digest}"))
         except OSError:
             return ""
         return h.hexdigest()
@@ -529,7 +530,7 @@ class Builder:
             return
         good = [p for p in sources if (e := entries.get(self._rel(p))) and not e.get("error")]
         corpus = hashlib.sha256("".join(f"{self._rel(p)}={entries[self._rel(p)]['hash']};"
-                                        for p in good).encode()).hexdigest()[:16]
+                                        for p in good).encode("utf-8", "surrogateescape")).hexdigest()[:16]
         colls = manifest.setdefault("collections", {})
         outputs = {
             e["slug"]: {n: OutputInfo(o["path"], o["media_type"], o["length"])

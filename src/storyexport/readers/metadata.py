@@ -6,6 +6,7 @@ thing whatever the source format."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -116,7 +117,7 @@ def build_meta(
     slug_src = text("slug")
     slug = slugify(slug_src) or slugify(re.sub(r"^\d{4}-\d{2}-\d{2}-", "", ctx.path.stem)) or slugify(title)
     if not slug:
-        slug = "article-" + hashlib.sha256(ctx.path.name.encode()).hexdigest()[:10]
+        slug = "article-" + hashlib.sha256(os.fsencode(ctx.path.name)).hexdigest()[:10]
     if slug_src and slug != slug_src:
         ctx.warn(line("slug"), f"slug {slug_src[:60]!r} is not file-name safe; using {slug!r}")
 

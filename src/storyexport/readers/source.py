@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ..config import Site
 from ..errors import Diagnostics, SourceError
@@ -38,6 +38,18 @@ def slugify(text: str) -> str:
     text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
     return text[:80].strip("-")
 
+
+
+def _text_key(rel: str) -> str:
+    """An image's key, which names it inside every output (zip members, URLs,
+    feed media): its path in the source tree, with the bytes of a file name
+    that is not UTF-8 percent-encoded (such names decode to lone surrogates,
+    which no output can carry)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return quote(os.fsencode(rel), safe="/")
+    return rel
 
 @dataclass
 class SourceContext:
@@ -128,7 +140,7 @@ class SourceContext:
             self.warn(line, f"image {src[:80]!r} is not a local file; only images inside the source tree "
                             "are used (alt text kept)")
             return None
-        rel = unquote(parts.path)
+        rel = unquote(parts.path, errors="surrogateescape")  # %E4 names a Latin-1 file name byte
         base = self.root if rel.startswith("/") else self.path.parent
         candidate = (base / rel.lstrip("/")).resolve() if rel else base
         root = self.root.resolve()
@@ -138,7 +150,7 @@ class SourceContext:
         if not candidate.is_file():
             self.warn(line, f"image {src[:80]!r} not found (alt text kept)")
             return None
-        key = candidate.relative_to(root).as_posix()
+        key = _text_key(candidate.relative_to(root).as_posix())
         if key in self.assets:
             return key
         asset = self._load_asset(key, candidate, src, line)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import io
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -155,7 +156,7 @@ class _HarfBuzz:
         if not self.can_collect:
             return None
         hb = self.lib
-        blob = hb.hb_blob_create_from_file_or_fail(str(path).encode())
+        blob = hb.hb_blob_create_from_file_or_fail(os.fsencode(path))
         if not blob:
             return None
         face = hb.hb_face_create(blob, index)

@@ -27,6 +27,7 @@ import contextlib
 import ctypes.util
 import hashlib
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -193,7 +194,7 @@ def _restrict_fonts(font_config: Any, files: Iterable[str]) -> bool:
     if config == wffi.ffi.NULL:
         return False
     for f in files:
-        wffi.fontconfig.FcConfigAppFontAddFile(config, str(f).encode())
+        wffi.fontconfig.FcConfigAppFontAddFile(config, os.fsencode(f))
     wffi.pangoft2.pango_fc_font_map_set_config(wffi.ffi.cast("PangoFcFontMap *", font_config.font_map), config)
     wffi.fontconfig.FcConfigDestroy(config)  # the font map holds its own reference
     font_config._config = config  # where @font-face rules register the theme's fonts

@@ -19,7 +19,6 @@ import os
 import stat
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -80,7 +79,10 @@ class SafeFetcher(URLFetcher):
     def _file(self, url: str, netloc: str, path: str) -> URLFetcherResponse:
         if netloc not in ("", "localhost"):
             raise self.refuse(url, "file URL on another host")
-        real = _real(url2pathname(unquote(path)))
+        # Decoded once (``url2pathname`` would decode a second time, so a file
+        # named "a%41.png" became "aA.png"); bytes that are not UTF-8 come
+        # back as the surrogates Python uses for such file names.
+        real = _real(unquote(path, errors="surrogateescape"))
         if not self.allowed_path(real):
             raise self.refuse(url, "outside the article's assets and the theme")
         try:
