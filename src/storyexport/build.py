@@ -99,8 +99,13 @@ def atomic_write(target: Path, data: bytes) -> None:
 @contextlib.contextmanager
 def locked(out: Path, wait: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold an exclusive lock on the output folder for the whole export."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / LOCK, "a+b") as f:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        f = open(out / LOCK, "a+b")  # noqa: SIM115 (closed by the with below)
+    except OSError as e:  # a file named like the folder, no permission, read-only disk
+        what = "is not a folder" if out.exists() and not out.is_dir() else f"cannot be used: {e.strerror or e}"
+        raise StoryExportError(f"output folder {out} {what}") from None
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -229,6 +234,12 @@ def _digest_json(writer: Writer, article: Article, ctx: RenderContext) -> bytes:
     return json.dumps(writer.digest(article, ctx), ensure_ascii=True, sort_keys=True).encode("ascii")
 
 
+def _is_warning(w: Any) -> bool:
+    """A warning as the manifest keeps it: ``[path, line or null, message]``."""
+    return (isinstance(w, list) and len(w) == 3 and isinstance(w[0], str)
+            and (w[1] is None or type(w[1]) is int) and isinstance(w[2], str))
+
+
 def site_verbose() -> bool:
     return os.environ.get("STORYEXPORT_DEBUG", "") not in ("", "0")
 
@@ -294,11 +305,71 @@ class Builder:
     def _load_manifest(self) -> dict[str, Any]:
         try:
             data = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
-            if data.get("format") == 1:
-                return data
         except (OSError, ValueError):
-            pass
-        return {"format": 1, "sources": {}, "collections": {}}
+            data = None
+        return self._sane_manifest(data)
+
+    def _sane_manifest(self, data: Any) -> dict[str, Any]:
+        """The manifest as far as it can be trusted. It is data on disk (a
+        hand edit, a truncated write, another version): a part of the wrong
+        shape is dropped, so its source is simply rebuilt, and a path that
+        names anything outside the output folder (or an asset outside the
+        source tree) is never read, written or deleted."""
+        clean: dict[str, Any] = {"format": 1, "sources": {}, "collections": {}}
+        if not isinstance(data, dict) or data.get("format") != 1:
+            return clean
+        sources = data.get("sources")
+        for rel, e in (sources.items() if isinstance(sources, dict) else ()):
+            if isinstance(rel, str) and isinstance(e, dict):
+                clean["sources"][rel] = self._sane_entry(rel, e)
+        colls = data.get("collections")
+        for name, c in (colls.items() if isinstance(colls, dict) else ()):
+            if (isinstance(c, dict) and isinstance(c.get("key"), str) and isinstance(c.get("files"), list)
+                    and all(self._inside(f) for f in c["files"])):
+                clean["collections"][name] = {"key": c["key"], "files": c["files"]}
+        return clean
+
+    def _sane_entry(self, rel: str, e: dict[str, Any]) -> dict[str, Any]:
+        outputs = e.get("outputs") if isinstance(e.get("outputs"), dict) else {}
+        digests = e.get("digests") if isinstance(e.get("digests"), dict) else {}
+        entry: dict[str, Any] = {
+            "outputs": {n: o for n, o in outputs.items() if isinstance(o, dict) and self._inside(o.get("path"))
+                        and isinstance(o.get("key"), str) and isinstance(o.get("media_type"), str)
+                        and type(o.get("length")) is int},
+            # a digest is only ever where this build would put it
+            "digests": {f: d for f, d in digests.items() if isinstance(d, dict) and isinstance(f, str)
+                        and d.get("file") == self._digest_file(f, rel) and isinstance(d.get("key"), str)},
+        }
+        assets = e.get("assets")
+        if (e.get("error") or not all(isinstance(e.get(k), str) for k in ("hash", "slug", "published"))
+                or not isinstance(assets, dict)
+                or not all(isinstance(v, str) and self._in_source(k) for k, v in assets.items())):
+            entry["error"] = True  # read again
+            return entry
+        warnings = e.get("warnings", [])
+        if not (isinstance(warnings, list) and all(_is_warning(w) for w in warnings)):
+            warnings = []
+        return {**entry, "hash": e["hash"], "slug": e["slug"], "published": e["published"], "assets": assets,
+                "warnings": warnings}
+
+    def _inside(self, rel: Any) -> bool:
+        """Whether a path from the manifest is a plain relative path to a file
+        inside the output folder (not the folder itself, nor a way out)."""
+        if not isinstance(rel, str) or not rel or "\0" in rel or rel.startswith("/"):
+            return False
+        if any(part in ("", ".", "..") for part in rel.split("/")):
+            return False
+        try:
+            safe_target(self.out, rel)
+        except (StoryExportError, OSError, ValueError):
+            return False
+        return True
+
+    def _in_source(self, path: Any) -> bool:
+        try:
+            return isinstance(path, str) and "\0" not in path and Path(path).resolve().is_relative_to(self._root)
+        except (OSError, ValueError):
+            return False
 
     # the build ------------------------------------------------------------
 
@@ -318,7 +389,8 @@ class Builder:
             entry = manifest["sources"].get(rel)
             # A source is (re)read when a writer needs it or when the manifest does
             # not know it as it is now (collections need its entry).
-            stale = (not entry or entry.get("error")
+            # --strict: a source that warned last time must fail now, not be skipped
+            stale = (not entry or entry.get("error") or (self.strict and entry.get("warnings"))
                      or entry.get("hash") != self._source_key(path, entry.get("assets", {})))
             todo = tuple(n for n in self.article_writers if self.force or stale or not self._fresh(entry, n))
             digests = tuple((f, n) for f, n in self.families.items()
@@ -338,7 +410,9 @@ class Builder:
     def _fresh(self, entry: dict[str, Any] | None, name: str) -> bool:
         """Whether an up-to-date source's output for writer ``name`` is current."""
         out = (entry or {}).get("outputs", {}).get(name)
-        return bool(out) and out.get("key") == self._env_key(name) and (self.out / out["path"]).is_file()
+        return (bool(out) and out.get("key") == self._env_key(name)
+                and out["path"] == self.writers[name].output_name((entry or {}).get("slug", ""))
+                and (self.out / out["path"]).is_file())
 
     def _digest_fresh(self, entry: dict[str, Any] | None, family: str) -> bool:
         d = (entry or {}).get("digests", {}).get(family)
@@ -365,10 +439,13 @@ class Builder:
         return h.hexdigest()
 
     def _run(self, sources: Sequence[Path], res: BuildResult) -> None:
-        manifest = self._load_manifest() if not self.force else {"format": 1, "sources": {}, "collections": {}}
+        # loaded with --force too: what it lists is what stale removal cleans up
+        manifest = self._load_manifest()
         jobs, skipped = self._plan(sources, manifest)
         res.skipped.extend(skipped)
         new_sources: dict[str, Any] = {rel: manifest["sources"][rel] for rel in skipped}
+        for rel in skipped:  # a skipped source warns as it did when it was read
+            self.diagnostics.extend([Diagnostic(*w) for w in new_sources[rel].get("warnings", [])])
         # Results are written as they arrive and then dropped, so memory does
         # not grow with the number of articles.
         for d in self._execute(jobs):
@@ -401,7 +478,8 @@ class Builder:
         """Record one finished source and write its outputs."""
         rel = self._rel(d.path)
         errs = [x for x in d.diagnostics if x.kind == "error"]
-        self.diagnostics.extend([x for x in d.diagnostics if x.kind != "error"])
+        warnings = [x for x in d.diagnostics if x.kind != "error"]
+        self.diagnostics.extend(warnings)
         res.errors.extend(errs)
         self.diagnostics.extend(errs)
         if d.summary is None:
@@ -417,6 +495,7 @@ class Builder:
             "published": d.summary.published,
             "outputs": dict((old or {}).get("outputs", {})),
             "digests": dict((old or {}).get("digests", {})),
+            "warnings": [[w.path, w.line, w.message] for w in warnings],
         }
         for name, data in d.outputs.items():
             w = self.writers[name]

@@ -131,6 +131,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         root = Path(os.path.commonpath([str(p.resolve() if p.is_dir() else p.resolve().parent)
                                         for p in paths]))
     out = args.out or Path(site.out)
+    for p in paths:
+        if p.is_dir() and out.resolve().is_relative_to(p.resolve()):
+            # the outputs would be written, and stale ones deleted, among the sources
+            raise UsageError(f"output folder {out} is inside the source folder {p}")
     diags = Diagnostics(stream=None if args.quiet else sys.stderr)
     builder = Builder(root=root, out=out, theme=theme, site=site, writer_names=_formats(args.format, site),
                       diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=args.force,
@@ -214,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except StoryExportError as e:
-        print(f"storyexport: {e}" if not e.path else str(e), file=sys.stderr)
+        print(f"storyexport: {e.message}" if not e.path else str(e), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("storyexport: interrupted; finished files are complete, nothing half-written", file=sys.stderr)

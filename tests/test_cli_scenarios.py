@@ -1,0 +1,147 @@
+"""A newsroom's week with the CLI: sources renamed and re-slugged, themes and
+settings switched, the bookkeeping in dist/ damaged by hand. Each test runs
+the real command in a temporary project and reads dist/ back on its own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import run_cli
+
+FEEDS = "html,rss,atom,jsonfeed"
+SITE = '[site]\ntitle = "T"\nbase_url = "https://news.example.org/"\n'
+CHART = Path(__file__).resolve().parent.parent / "source" / "images" / "chart.png"
+MANIFEST = ".storyexport-manifest.json"
+
+
+def story(title: str, date: str = "2024-01-02", extra: str = "", body: str = "") -> str:
+    return f"---\ntitle: {title}\ndate: {date}\n{extra}---\n{body or title + ' body.'}\n"
+
+
+def make(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    (tmp_path / "storyexport.toml").write_text(SITE)
+    for name, text in files.items():
+        p = tmp_path / "source" / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return tmp_path
+
+
+def export(root: Path, *args: str, formats: str = FEEDS) -> subprocess.CompletedProcess[str]:
+    r = run_cli("--format", formats, "--jobs", "1", "-v", *args, cwd=root)
+    assert "Traceback" not in r.stderr, r.stderr
+    return r
+
+
+def feed_urls(root: Path) -> list[str]:
+    return sorted(i["url"] for i in json.loads((root / "dist" / "feed.json").read_text())["items"])
+
+
+def manifest(root: Path) -> dict[str, Any]:
+    return json.loads((root / "dist" / MANIFEST).read_text())
+
+
+def files(root: Path) -> set[str]:
+    return {p.relative_to(root / "dist").as_posix() for p in (root / "dist").rglob("*") if p.is_file()}
+
+
+# ------------------------------------------------------ a damaged manifest
+
+
+DAMAGE: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "a list": lambda m: [1, 2],
+    "sources a list": lambda m: {**m, "sources": []},
+    "entry a string": lambda m: {**m, "sources": {**m["sources"], "a.md": "x"}},
+    "outputs a list": lambda m: m["sources"]["a.md"].update(outputs=[1]) or m,
+    "assets a list": lambda m: m["sources"]["a.md"].update(assets=[1]) or m,
+    "asset outside the tree": lambda m: m["sources"]["a.md"].update(assets={"/etc/hostname": "0"}) or m,
+    "asset hash a number": lambda m: m["sources"]["a.md"].update(assets={"images/x.png": 1}) or m,
+    "collections a list": lambda m: {**m, "collections": [1]},
+    "output path out of dist": lambda m: m["sources"]["a.md"]["outputs"]["html"].update(path="../victim.txt") or m,
+    "deleted source's output out of dist":
+        lambda m: m["sources"].update({"gone.md": {**m["sources"]["b.md"], "outputs": {"html": {
+            "path": "../victim.txt", "key": "k", "length": 1, "media_type": "text/html"}}}}) or m,
+    "feed file out of dist": lambda m: m["collections"]["rss"].update(files=["../victim.txt"]) or m,
+    "digest out of dist": lambda m: m["sources"]["b.md"]["digests"]["storyexport.feeds"].update(
+        file="../victim.txt") or m,
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_manifest_means_a_safe_rebuild(tmp_path: Path, damage: str) -> None:
+    """The manifest is data on disk: whatever its shape, the export ends
+    with the right outputs, and a path in it never makes the build read,
+    keep or delete a file outside dist/."""
+    root = make(tmp_path, {"a.md": story("A"), "b.md": story("B", "2024-01-03")})
+    victim = tmp_path / "victim.txt"
+    victim.write_text('{"title": "CANARY", "url": "https://evil.example/"}')
+    assert export(root).returncode == 0
+    good = {n: (root / "dist" / n).read_bytes() for n in ("a.html", "b.html", "feed.json", "feed.xml")}
+    (root / "dist" / MANIFEST).write_text(json.dumps(DAMAGE[damage](manifest(root))))
+    (root / "dist" / "a.html").unlink()  # must come back, whatever the manifest says
+    (root / "dist" / "feed.xml").unlink()
+    r = export(root)
+    assert r.returncode == 0, r.stderr
+    assert victim.read_text().startswith('{"title": "CANARY"')
+    assert {n: (root / "dist" / n).read_bytes() for n in good} == good
+    assert b"CANARY" not in b"".join((root / "dist" / n).read_bytes() for n in files(root))
+    m = manifest(root)
+    assert sorted(m["sources"]) == ["a.md", "b.md"]
+    assert all(o["path"] == "a.html" for o in m["sources"]["a.md"]["outputs"].values())
+    assert export(root).stdout.count("wrote ") == 0  # and the repaired manifest is trusted again
+
+
+# ------------------------------------------------- warnings and --strict
+
+
+def test_strict_fails_on_warnings_of_an_unchanged_article(tmp_path: Path) -> None:
+    """A second export skips the unchanged article but still shows its
+    warnings, and ``--strict`` fails on them as it would on a fresh build."""
+    root = make(tmp_path, {"a.md": story("A", body="A body.\n\n![gone](images/gone.png)"), "b.md": story("B")})
+    first = export(root, formats="html")
+    assert first.returncode == 0 and "image 'images/gone.png' not found" in first.stderr
+    again = export(root, formats="html")
+    assert "unchanged a.md" in again.stdout
+    assert "source/a.md:7: warning: image 'images/gone.png' not found" in again.stderr
+    strict = export(root, "--strict", formats="html")
+    assert strict.returncode == 1
+    assert "source/a.md:7: image 'images/gone.png' not found" in strict.stderr
+    assert not (root / "dist" / "a.html").exists() and (root / "dist" / "b.html").exists()
+
+
+# -------------------------------------------------------- the output folder
+
+
+def test_unusable_output_folder_is_one_line_error(tmp_path: Path) -> None:
+    root = make(tmp_path, {"a.md": story("A")})
+    (root / "dist").write_text("a file, not a folder")
+    r = export(root, formats="html")
+    assert r.returncode == 1
+    assert r.stderr.strip() == "storyexport: output folder dist is not a folder"
+    assert (root / "dist").read_text() == "a file, not a folder"
+
+
+@pytest.mark.parametrize("out", ["source", "source/out", "source/_build"])
+def test_output_folder_inside_the_sources_is_refused(tmp_path: Path, out: str) -> None:
+    root = make(tmp_path, {"a.md": story("A")})
+    r = export(root, "--out", out, formats="html")
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"storyexport: output folder {out} is inside the source folder source"
+    assert sorted(p.name for p in (root / "source").rglob("*")) == ["a.md"]
+
+
+def test_force_still_removes_outputs_of_a_changed_slug(tmp_path: Path) -> None:
+    root = make(tmp_path, {"a.md": story("A")})
+    assert export(root).returncode == 0
+    (root / "source" / "a.md").write_text(story("A", extra="slug: renamed\n"))
+    r = export(root, "--force")
+    assert r.returncode == 0, r.stderr
+    assert "removed dist/a.html" in r.stdout
+    assert {p.name for p in (root / "dist").glob("*.html")} == {"renamed.html"}
+    assert feed_urls(root) == ["https://news.example.org/renamed.html"]
