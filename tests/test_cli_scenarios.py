@@ -5,6 +5,7 @@ the real command in a temporary project and reads dist/ back on its own."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -145,3 +146,61 @@ def test_force_still_removes_outputs_of_a_changed_slug(tmp_path: Path) -> None:
     assert "removed dist/a.html" in r.stdout
     assert {p.name for p in (root / "dist").glob("*.html")} == {"renamed.html"}
     assert feed_urls(root) == ["https://news.example.org/renamed.html"]
+
+
+# ------------------------------------------------ what dist/ holds afterwards
+
+
+def test_theme_switch_leaves_no_other_themes_files(tmp_path: Path) -> None:
+    root = make(tmp_path, {"a.md": story("A")})
+    assert export(root, formats="html").returncode == 0
+    default = files(root)
+    assert export(root, "--theme", "sans", formats="html").returncode == 0
+    assert any("JetBrainsMono" in f for f in files(root))
+    back = export(root, "--theme", "default", formats="html")
+    assert back.returncode == 0, back.stderr
+    assert "removed dist/_theme/JetBrainsMono-Regular.ttf" in back.stdout
+    assert files(root) == default
+    css = (root / "dist" / "_theme" / "screen.css").read_text()
+    assert all((root / "dist" / "_theme" / f).is_file() for f in _font_urls(css))
+    assert export(root, formats="html").stdout.count("wrote ") == 0
+
+
+def _font_urls(css: str) -> list[str]:
+    return re.findall(r"url\(['\"]?([^'\")]+\.ttf)", css)
+
+
+def test_duplicate_slug_overwrites_nothing_and_reports_no_phantom_writes(tmp_path: Path) -> None:
+    """A new story that takes an existing slug must not overwrite the
+    other's page; both fail, -v lists no file that is not there, and the
+    feeds follow when the clash is resolved."""
+    root = make(tmp_path, {"a.md": story("A"), "b.md": story("B", "2024-01-03")})
+    assert export(root).returncode == 0
+    (root / "source" / "c.md").write_text(story("C", "2024-01-04", "slug: a\n"))
+    for _ in range(2):  # the clash appearing, then the same export again
+        r = export(root)
+        assert r.returncode == 1
+        assert "source/c.md: slug 'a' is also used by a.md; not exported" in r.stderr
+        written = [line.split(" ", 1)[1] for line in r.stdout.splitlines() if line.startswith("wrote ")]
+        assert all((root / w).is_file() for w in written), written
+        assert not (root / "dist" / "a.html").exists()
+        assert feed_urls(root) == ["https://news.example.org/b.html"]
+    (root / "source" / "c.md").write_text(story("C", "2024-01-04", "slug: c\n"))
+    r = export(root)
+    assert r.returncode == 0, r.stderr
+    assert "C body." in (root / "dist" / "c.html").read_text()
+    assert "A body." in (root / "dist" / "a.html").read_text()
+    assert feed_urls(root) == [f"https://news.example.org/{s}.html" for s in "abc"]
+
+
+def test_archives_that_go_away_leave_no_empty_folder(tmp_path: Path) -> None:
+    root = make(tmp_path, {"a.md": story("A"), "b.md": story("B", "2024-01-03")})
+    (root / "storyexport.toml").write_text(SITE + "feed_limit = 1\n")
+    assert export(root).returncode == 0
+    assert (root / "dist" / "archive").is_dir()
+    (root / "storyexport.toml").write_text(SITE + "feed_limit = 5\n")
+    r = export(root)
+    assert r.returncode == 0, r.stderr
+    assert "removed dist/archive/rss-1.xml" in r.stdout
+    assert not (root / "dist" / "archive").exists()
+    assert len(json.loads((root / "dist" / "feed.json").read_text())["items"]) == 2

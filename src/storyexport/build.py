@@ -283,6 +283,7 @@ class Builder:
         self._env_keys = {n: self._compute_env_key(n) for n in self.writers}
         self._digest_keys = {f: self._compute_env_key(n, family=f) for f, n in self.families.items()}
         self._asset_digests: dict[str, str] = {}  # per run: an image shared by many articles is read once
+        self._slug_owners: dict[str, str] = {}  # per run: slug -> the source that writes its outputs
 
     # manifest -------------------------------------------------------------
 
@@ -315,7 +316,7 @@ class Builder:
         shape is dropped, so its source is simply rebuilt, and a path that
         names anything outside the output folder (or an asset outside the
         source tree) is never read, written or deleted."""
-        clean: dict[str, Any] = {"format": 1, "sources": {}, "collections": {}}
+        clean: dict[str, Any] = {"format": 1, "sources": {}, "collections": {}, "shared": {}}
         if not isinstance(data, dict) or data.get("format") != 1:
             return clean
         sources = data.get("sources")
@@ -327,6 +328,10 @@ class Builder:
             if (isinstance(c, dict) and isinstance(c.get("key"), str) and isinstance(c.get("files"), list)
                     and all(self._inside(f) for f in c["files"])):
                 clean["collections"][name] = {"key": c["key"], "files": c["files"]}
+        shared = data.get("shared")
+        for name, fs in (shared.items() if isinstance(shared, dict) else ()):
+            if isinstance(fs, list) and all(self._inside(f) for f in fs):
+                clean["shared"][name] = fs
         return clean
 
     def _sane_entry(self, rel: str, e: dict[str, Any]) -> dict[str, Any]:
@@ -446,6 +451,9 @@ class Builder:
         new_sources: dict[str, Any] = {rel: manifest["sources"][rel] for rel in skipped}
         for rel in skipped:  # a skipped source warns as it did when it was read
             self.diagnostics.extend([Diagnostic(*w) for w in new_sources[rel].get("warnings", [])])
+        # who holds each slug so far: a source that claims a held slug writes nothing
+        # (it must not overwrite the other's files; _check_slugs then fails both)
+        self._slug_owners = {e["slug"]: rel for rel, e in new_sources.items() if not e.get("error")}
         # Results are written as they arrive and then dropped, so memory does
         # not grow with the number of articles.
         for d in self._execute(jobs):
@@ -453,10 +461,10 @@ class Builder:
         self._check_slugs(new_sources, res)
         res.articles = sum(1 for e in new_sources.values() if e and not e.get("error"))
         self._remove_stale(manifest, new_sources, res)
-        self._shared_files(res)
+        self._shared_files(manifest["shared"], res)
         self._collections(sources, new_sources, manifest, res, bool(jobs))
         manifest = {"format": 1, "sources": {k: v for k, v in new_sources.items() if v},
-                    "collections": manifest.get("collections", {})}
+                    "collections": manifest.get("collections", {}), "shared": manifest["shared"]}
         if self._write(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), res):
             res.written.remove(MANIFEST)  # bookkeeping, not an output
 
@@ -497,6 +505,8 @@ class Builder:
             "digests": dict((old or {}).get("digests", {})),
             "warnings": [[w.path, w.line, w.message] for w in warnings],
         }
+        if self._slug_owners.setdefault(d.summary.slug, rel) != rel:
+            return
         for name, data in d.outputs.items():
             w = self.writers[name]
             relout = w.output_name(d.summary.slug)
@@ -579,28 +589,54 @@ class Builder:
                         for d in e.get("digests", {}).values()}
         for e in [*old["sources"].values(), *(e for e in new.values() if e and e.get("error"))]:
             for o in (e or {}).get("outputs", {}).values():
-                if o["path"] in keep:
-                    continue
-                target = safe_target(self.out, o["path"])
-                if target.is_file():
-                    target.unlink()
-                    if o["path"] not in res.written:
-                        res.removed.append(o["path"])
+                if o["path"] not in keep:
+                    self._unlink(o["path"], res)
             for d in (e or {}).get("digests", {}).values():
                 if d["file"] not in keep_digests:
-                    safe_target(self.out, d["file"]).unlink(missing_ok=True)  # bookkeeping: not reported
+                    self._unlink(d["file"])  # bookkeeping: not reported
         for e in new.values():
             if e and e.get("error"):
                 e["outputs"] = {}
                 e["digests"] = {}
 
-    def _shared_files(self, res: BuildResult) -> None:
+    def _shared_files(self, shared: dict[str, list[str]], res: BuildResult) -> None:
+        """Write the files a writer's outputs share (the HTML theme's CSS and
+        fonts), and remove those it shared before but no longer does (another
+        theme's fonts): ``shared`` is the manifest's record, updated here."""
         ctx = RenderContext(self.theme, self.site, self.diagnostics)
+        previous = dict(shared)
         for name in self.article_writers:
-            for rel, data in self.writers[name].shared_files(ctx).items():
+            files = self.writers[name].shared_files(ctx)
+            for rel, data in files.items():
                 target = safe_target(self.out, rel)
                 if not target.is_file() or target.read_bytes() != data:
                     self._write(rel, data, res)
+            shared[name] = sorted(files)
+        kept = {f for fs in shared.values() for f in fs}
+        for name in self.article_writers:
+            for rel in set(previous.get(name, ())) - kept:
+                self._unlink(rel, res)
+
+    def _unlink(self, rel: str, res: BuildResult | None = None) -> None:
+        """Remove an output no longer produced, and the folders it leaves
+        empty (``archive/``, ``media/images/``), up to the output folder."""
+        target = safe_target(self.out, rel)
+        if not target.is_file():
+            return
+        target.unlink()
+        if res is not None:
+            if rel in res.written:  # written moments ago, then found stale: not an output
+                res.written.remove(rel)
+            else:
+                res.removed.append(rel)
+        top = self.out.resolve()
+        for folder in target.parents:
+            if folder == top or not folder.is_relative_to(top):
+                break
+            try:
+                folder.rmdir()
+            except OSError:  # not empty
+                break
 
     def _collections(self, sources: Sequence[Path], entries: dict[str, Any], manifest: dict[str, Any],
                      res: BuildResult, changed: bool) -> None:
@@ -650,11 +686,8 @@ class Builder:
                 continue
             if not ok:
                 continue  # not recorded: the next export retries
-            for rel in set(prev.get("files", [])) - set(files):
-                target = safe_target(self.out, rel)
-                if target.is_file():
-                    target.unlink()
-                    res.removed.append(rel)
+            for rel in set(prev.get("files", [])) - set(files) - set(res.written):  # not another feed's
+                self._unlink(rel, res)
             colls[name] = {"key": key, "files": sorted(files)}
 
 
