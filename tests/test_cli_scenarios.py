@@ -204,3 +204,22 @@ def test_archives_that_go_away_leave_no_empty_folder(tmp_path: Path) -> None:
     assert "removed dist/archive/rss-1.xml" in r.stdout
     assert not (root / "dist" / "archive").exists()
     assert len(json.loads((root / "dist" / "feed.json").read_text())["items"]) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncated", "emptied", "not an object"])
+def test_damaged_digest_is_reported_then_rebuilt(tmp_path: Path, damage: str) -> None:
+    """A damaged digest is a located error, never a traceback, and the next
+    export computes it again: the feeds end up as a clean build makes them."""
+    root = make(tmp_path, {"a.md": story("A"), "b.md": story("B", "2024-01-03")})
+    assert export(root).returncode == 0
+    clean = (root / "dist" / "feed.json").read_bytes()
+    digest = root / "dist" / manifest(root)["sources"]["a.md"]["digests"]["storyexport.feeds"]["file"]
+    data = digest.read_bytes()
+    digest.write_bytes({"truncated": data[: len(data) // 2], "emptied": b"", "not an object": b"[1]"}[damage])
+    (root / "dist" / "feed.json").unlink()
+    r = export(root)
+    assert r.returncode == 1
+    assert f"{digest.relative_to(root)}: jsonfeed: damaged cache file" in r.stderr
+    r = export(root)
+    assert r.returncode == 0, r.stderr
+    assert (root / "dist" / "feed.json").read_bytes() == clean

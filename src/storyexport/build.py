@@ -708,10 +708,25 @@ class DigestStore(Sequence[Mapping[str, Any]]):
             raise TypeError("DigestStore does not support slices; iterate instead")
         d = self._cache.get(i)
         if d is None:
-            d = json.loads(self.files[i].read_bytes())
+            d = self._load(self.files[i])
             if len(self._cache) >= self._limit:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[i] = d
+        return d
+
+
+    @staticmethod
+    def _load(file: Path) -> Mapping[str, Any]:
+        """One digest; a damaged one is removed (so the next export computes
+        it again) and reported as an error, not a traceback."""
+        try:
+            d = json.loads(file.read_bytes())
+        except (OSError, ValueError):
+            d = None
+        if not isinstance(d, dict):
+            with contextlib.suppress(OSError):
+                file.unlink()
+            raise StoryExportError("damaged cache file, removed: the next export computes it again", str(file))
         return d
 
 
