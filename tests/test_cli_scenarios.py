@@ -223,3 +223,29 @@ def test_damaged_digest_is_reported_then_rebuilt(tmp_path: Path, damage: str) ->
     r = export(root)
     assert r.returncode == 0, r.stderr
     assert (root / "dist" / "feed.json").read_bytes() == clean
+
+
+def test_stale_output_that_cannot_be_removed_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Removing a stale output can fail (read-only folder): a one-line
+    error and exit 1, not a traceback; the file stays listed for next time."""
+    from storyexport.cli import main
+
+    root = make(tmp_path, {"a.md": story("A"), "b.md": story("B")})
+    assert export(root, formats="html").returncode == 0
+    (root / "source" / "a.md").unlink()
+    real = Path.unlink
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        if self.name == "a.html":
+            raise PermissionError(13, "Permission denied")
+        real(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert main(["--format", "html", "--jobs", "1"]) == 1
+    assert "dist/a.html: cannot remove stale dist/a.html: Permission denied" in capsys.readouterr().err
+    monkeypatch.setattr(Path, "unlink", real)
+    r = export(root, formats="html")
+    assert r.returncode == 0 and "removed dist/a.html" in r.stdout, r.stdout + r.stderr

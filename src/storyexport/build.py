@@ -284,6 +284,7 @@ class Builder:
         self._digest_keys = {f: self._compute_env_key(n, family=f) for f, n in self.families.items()}
         self._asset_digests: dict[str, str] = {}  # per run: an image shared by many articles is read once
         self._slug_owners: dict[str, str] = {}  # per run: slug -> the source that writes its outputs
+        self._undeleted: set[str] = set()  # stale outputs a removal failed for: retried next export
 
     # manifest -------------------------------------------------------------
 
@@ -316,7 +317,7 @@ class Builder:
         shape is dropped, so its source is simply rebuilt, and a path that
         names anything outside the output folder (or an asset outside the
         source tree) is never read, written or deleted."""
-        clean: dict[str, Any] = {"format": 1, "sources": {}, "collections": {}, "shared": {}}
+        clean: dict[str, Any] = {"format": 1, "sources": {}, "collections": {}, "shared": {}, "stale": []}
         if not isinstance(data, dict) or data.get("format") != 1:
             return clean
         sources = data.get("sources")
@@ -332,6 +333,8 @@ class Builder:
         for name, fs in (shared.items() if isinstance(shared, dict) else ()):
             if isinstance(fs, list) and all(self._inside(f) for f in fs):
                 clean["shared"][name] = fs
+        stale = data.get("stale")
+        clean["stale"] = [f for f in stale if self._inside(f)] if isinstance(stale, list) else []
         return clean
 
     def _sane_entry(self, rel: str, e: dict[str, Any]) -> dict[str, Any]:
@@ -464,7 +467,8 @@ class Builder:
         self._shared_files(manifest["shared"], res)
         self._collections(sources, new_sources, manifest, res, bool(jobs))
         manifest = {"format": 1, "sources": {k: v for k, v in new_sources.items() if v},
-                    "collections": manifest.get("collections", {}), "shared": manifest["shared"]}
+                    "collections": manifest.get("collections", {}), "shared": manifest["shared"],
+                    "stale": sorted(self._undeleted)}
         if self._write(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), res):
             res.written.remove(MANIFEST)  # bookkeeping, not an output
 
@@ -587,6 +591,9 @@ class Builder:
                 for o in e.get("outputs", {}).values()}
         keep_digests = {d["file"] for e in new.values() if e and not e.get("error")
                         for d in e.get("digests", {}).values()}
+        for rel in old.get("stale", []):  # removals an earlier export could not do
+            if rel not in keep:
+                self._unlink(rel, res)
         for e in [*old["sources"].values(), *(e for e in new.values() if e and e.get("error"))]:
             for o in (e or {}).get("outputs", {}).values():
                 if o["path"] not in keep:
@@ -623,7 +630,16 @@ class Builder:
         target = safe_target(self.out, rel)
         if not target.is_file():
             return
-        target.unlink()
+        try:
+            target.unlink()
+        except OSError as e:  # read-only folder: reported, the next export retries
+            d = Diagnostic(str(self.out / rel), None, f"cannot remove stale {self.out / rel}: {e.strerror or e}",
+                           "error")
+            self.diagnostics.add(d)
+            self._undeleted.add(rel)
+            if res is not None:
+                res.errors.append(d)
+            return
         if res is not None:
             if rel in res.written:  # written moments ago, then found stale: not an output
                 res.written.remove(rel)
