@@ -18,6 +18,7 @@ import itertools
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 import traceback
@@ -234,6 +235,17 @@ def _digest_json(writer: Writer, article: Article, ctx: RenderContext) -> bytes:
     return json.dumps(writer.digest(article, ctx), ensure_ascii=True, sort_keys=True).encode("ascii")
 
 
+def _regular_file_bytes(path: str) -> bytes:
+    """A file's bytes, refused (``OSError``) unless it is a regular file
+    reached without following a final link: a path from the manifest is
+    hashed, and a hand-edited one naming ``/dev/zero`` must not hang it."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"not a regular file: {path}")
+        return f.read()
+
+
 def _is_warning(w: Any) -> bool:
     """A warning as the manifest keeps it: ``[path, line or null, message]``."""
     return (isinstance(w, list) and len(w) == 3 and isinstance(w[0], str)
@@ -360,24 +372,20 @@ class Builder:
         return {**entry, "hash": e["hash"], "slug": e["slug"], "published": e["published"], "assets": assets,
                 "warnings": warnings}
 
-    def _inside(self, rel: Any) -> bool:
-        """Whether a path from the manifest is a plain relative path to a file
-        inside the output folder (not the folder itself, nor a way out)."""
-        if not isinstance(rel, str) or not rel or "\0" in rel or rel.startswith("/"):
-            return False
-        if any(part in ("", ".", "..") for part in rel.split("/")):
-            return False
-        try:
-            safe_target(self.out, rel)
-        except (StoryExportError, OSError, ValueError):
-            return False
-        return True
+    @staticmethod
+    def _inside(rel: Any) -> bool:
+        """Whether a path from the manifest is a plain relative path below the
+        output folder (not the folder itself, nor a way out). Lexical, so
+        loading a large manifest stays cheap: every write and removal still
+        goes through :func:`safe_target`, which resolves links."""
+        return (isinstance(rel, str) and bool(rel) and "\0" not in rel and not rel.startswith("/")
+                and not any(part in ("", ".", "..") for part in rel.split("/")))
 
     def _in_source(self, path: Any) -> bool:
-        try:
-            return isinstance(path, str) and "\0" not in path and Path(path).resolve().is_relative_to(self._root)
-        except (OSError, ValueError):
-            return False
+        """Whether an asset path from the manifest is an absolute path below the
+        source tree (lexically; :func:`_regular_file_bytes` reads it)."""
+        return (isinstance(path, str) and "\0" not in path and os.path.isabs(path)
+                and os.path.normpath(path).startswith(str(self._root).rstrip(os.sep) + os.sep))
 
     # the build ------------------------------------------------------------
 
@@ -440,7 +448,7 @@ class Builder:
             for apath in sorted(assets):
                 digest = self._asset_digests.get(apath)
                 if digest is None:
-                    digest = self._asset_digests[apath] = hashlib.sha256(Path(apath).read_bytes()).hexdigest()
+                    digest = self._asset_digests[apath] = hashlib.sha256(_regular_file_bytes(apath)).hexdigest()
                 h.update(os.fsencode(f"{apath}={digest}"))
         except OSError:
             return ""
