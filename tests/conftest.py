@@ -22,13 +22,14 @@ SEED = SOURCE / "russia-sends-aid.txt"
 EPOCH = "1700000000"
 
 
-def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None,
+            timeout: float = 900) -> subprocess.CompletedProcess[str]:
     """Run the installed ``storyexport`` command as a user would."""
     import os
 
     e = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})}
     exe = str(Path(sys.executable).with_name("storyexport"))
-    return subprocess.run([exe, *args], cwd=cwd, env=e, capture_output=True, text=True, timeout=900)
+    return subprocess.run([exe, *args], cwd=cwd, env=e, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

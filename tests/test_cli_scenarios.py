@@ -98,6 +98,22 @@ def test_damaged_manifest_means_a_safe_rebuild(tmp_path: Path, damage: str) -> N
     assert export(root).stdout.count("wrote ") == 0  # and the repaired manifest is trusted again
 
 
+def test_manifest_asset_that_is_a_link_to_a_device_is_not_read(tmp_path: Path) -> None:
+    """An asset path in the manifest inside the tree, but a link to
+    /dev/zero: hashing it must not read forever; the source is rebuilt."""
+    root = make(tmp_path, {"a.md": story("A"), "b.md": story("B", "2024-01-03")})
+    assert export(root).returncode == 0
+    (root / "source" / "images").mkdir()
+    link = root / "source" / "images" / "zero.png"
+    link.symlink_to("/dev/zero")
+    m = manifest(root)
+    m["sources"]["a.md"]["assets"] = {str(link.parent.resolve() / link.name): "0"}
+    (root / "dist" / MANIFEST).write_text(json.dumps(m))
+    r = run_cli("--format", FEEDS, "--jobs", "1", "-v", cwd=root, timeout=120)  # a hang fails, not waits
+    assert r.returncode == 0, r.stderr
+    assert "wrote dist/a.html" in r.stdout  # its key could not be computed: read again
+
+
 # ------------------------------------------------- warnings and --strict
 
 
