@@ -240,3 +240,21 @@ def test_file_names_that_are_not_utf8_export_in_every_format(tmp_path: Path) -> 
     assert any("Cafe body." in html for html in items.values())
     assert any("Accents body." in html and "<img" in html for html in items.values())
     assert len(list((root / "dist").glob("*.pdf"))) == 5
+
+
+def test_missing_image_added_later_exports_the_article_again(tmp_path: Path) -> None:
+    """A missing image is watched: adding the file (or fixing a broken one)
+    makes the next export read the article again, without --force."""
+    root = project(tmp_path, {"a.md": GOOD + "\n![Chart](images/chart.png)\n", "b.md": GOOD.replace("Good", "B")})
+    first = export(root, "-v")
+    assert first.returncode == 0 and "not found" in first.stderr
+    assert "<img" not in (root / "dist" / "a.html").read_text()
+    (root / "source" / "images").mkdir()
+    (root / "source" / "images" / "chart.png").write_bytes(b"not a PNG")  # unusable: still watched
+    second = export(root, "-v")
+    assert "wrote dist/a.html" in second.stdout and "unchanged b.md" in second.stdout
+    (root / "source" / "images" / "chart.png").write_bytes(CHART.read_bytes())
+    third = export(root, "-v")
+    assert "wrote dist/a.html" in third.stdout and "unchanged b.md" in third.stdout
+    assert "<img" in (root / "dist" / "a.html").read_text()
+    assert "wrote dist/a.html" not in export(root, "-v").stdout  # and then it is settled

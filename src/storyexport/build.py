@@ -224,8 +224,10 @@ def _run_job(job: _Job) -> _Done:
         data = _guarded(name, job.path, diags, functools.partial(_digest_json, writers[name], article, ctx))
         if data is not None:
             digests[family] = data
+    # a missing or unusable image is watched too ("" here; hashed as absent
+    # or as it is now), so adding or fixing it exports the article again
     summary = _Summary(article.meta.slug, article.meta.published.isoformat(),
-                       {a.path: a.sha256 for a in article.assets})
+                       {**dict.fromkeys(article.watched, ""), **{a.path: a.sha256 for a in article.assets}})
     _settle_after_first_job()
     return _Done(job.path, summary, outputs, diags.items, digests=digests)
 
@@ -448,7 +450,11 @@ class Builder:
             for apath in sorted(assets):
                 digest = self._asset_digests.get(apath)
                 if digest is None:
-                    digest = self._asset_digests[apath] = hashlib.sha256(_regular_file_bytes(apath)).hexdigest()
+                    try:
+                        digest = hashlib.sha256(_regular_file_bytes(apath)).hexdigest()
+                    except OSError:
+                        digest = "absent"  # a watched image that is missing or unusable, or one gone since
+                    self._asset_digests[apath] = digest
                 h.update(os.fsencode(f"{apath}={digest}"))
         except OSError:
             return ""

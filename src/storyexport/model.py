@@ -230,6 +230,10 @@ class Article:
     assets: tuple[Asset, ...] = ()
     source_path: str = ""
     source_hash: str = field(default="", compare=False)
+    # Image files inside the source tree that the article names but that are
+    # missing or unusable: the build watches them, so adding or fixing one
+    # exports the article again (not part of the content: compare=False).
+    watched: tuple[str, ...] = field(default=(), compare=False)
 
     def asset(self, key: str) -> Asset | None:
         for a in self.assets:

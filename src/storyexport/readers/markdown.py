@@ -61,7 +61,8 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
     if not blocks:
         raise ctx.error(body_line, "the article has no body text left (only removed or empty content)")
     footnotes = _check_footnotes(blocks, footnotes, ctx)
-    return m.Article(meta, blocks, footnotes, tuple(ctx.assets.values()), str(path)), draft
+    return m.Article(meta, blocks, footnotes, tuple(ctx.assets.values()), str(path),
+                     watched=tuple(dict.fromkeys(ctx.watched))), draft
 
 
 def first_sentence(blocks: tuple[m.Block, ...]) -> str:

@@ -83,7 +83,8 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
         fallback_date=published,
         summary_items=tuple(summary),
     )
-    return m.Article(meta, tuple(blocks), (), tuple(ctx.assets.values()), str(path)), draft
+    return m.Article(meta, tuple(blocks), (), tuple(ctx.assets.values()), str(path),
+                     watched=tuple(dict.fromkeys(ctx.watched))), draft
 
 
 def _is_bullets(chunk: list[str]) -> bool:

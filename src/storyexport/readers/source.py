@@ -60,6 +60,7 @@ class SourceContext:
     site: Site
     diagnostics: Diagnostics
     assets: dict[str, Asset] = field(default_factory=dict)
+    watched: list[str] = field(default_factory=list)  # see Article.watched
 
     @property
     def display(self) -> str:
@@ -149,12 +150,14 @@ class SourceContext:
             return None
         if not candidate.is_file():
             self.warn(line, f"image {src[:80]!r} not found (alt text kept)")
+            self.watched.append(str(candidate))
             return None
         key = _text_key(candidate.relative_to(root).as_posix())
         if key in self.assets:
             return key
         asset = self._load_asset(key, candidate, src, line)
         if asset is None:
+            self.watched.append(str(candidate))
             return None
         self.assets[key] = asset
         return key
