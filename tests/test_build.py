@@ -258,3 +258,12 @@ def test_missing_image_added_later_exports_the_article_again(tmp_path: Path) -> 
     assert "wrote dist/a.html" in third.stdout and "unchanged b.md" in third.stdout
     assert "<img" in (root / "dist" / "a.html").read_text()
     assert "wrote dist/a.html" not in export(root, "-v").stdout  # and then it is settled
+
+
+def test_feed_media_is_written_once_per_export(tmp_path: Path) -> None:
+    """RSS, Atom and JSON Feed publish the same images: one write, one line."""
+    root = feed_project(tmp_path)
+    r = run_cli("--format", FEEDS, "--jobs", "1", "-v", cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("wrote dist/media/images/chart.png") == 1
+    assert (root / "dist" / "media" / "images" / "chart.png").read_bytes() == CHART.read_bytes()

@@ -222,7 +222,25 @@ def test_archives_that_go_away_leave_no_empty_folder(tmp_path: Path) -> None:
     assert len(json.loads((root / "dist" / "feed.json").read_text())["items"]) == 2
 
 
-@pytest.mark.parametrize("damage", ["truncated", "emptied", "not an object"])
+def _edited(data: bytes, **changes: Any) -> bytes:
+    d = json.loads(data)
+    d.update(changes)
+    return json.dumps({k: v for k, v in d.items() if v is not None}).encode()
+
+
+DIGEST_DAMAGE: dict[str, Callable[[bytes], bytes]] = {
+    "truncated": lambda data: data[: len(data) // 2],
+    "emptied": lambda data: b"",
+    "not an object": lambda data: b"[1]",
+    # parses as an object, but is not what the feeds wrote
+    "another version": lambda data: _edited(data, v=99),
+    "a field missing": lambda data: _edited(data, link=None),
+    "a title that is a number": lambda data: _edited(data, title=5),
+    "authors of the wrong shape": lambda data: _edited(data, authors=[["only a name"]]),
+}
+
+
+@pytest.mark.parametrize("damage", list(DIGEST_DAMAGE))
 def test_damaged_digest_is_reported_then_rebuilt(tmp_path: Path, damage: str) -> None:
     """A damaged digest is a located error, never a traceback, and the next
     export computes it again: the feeds end up as a clean build makes them."""
@@ -231,11 +249,12 @@ def test_damaged_digest_is_reported_then_rebuilt(tmp_path: Path, damage: str) ->
     clean = (root / "dist" / "feed.json").read_bytes()
     digest = root / "dist" / manifest(root)["sources"]["a.md"]["digests"]["storyexport.feeds"]["file"]
     data = digest.read_bytes()
-    digest.write_bytes({"truncated": data[: len(data) // 2], "emptied": b"", "not an object": b"[1]"}[damage])
+    digest.write_bytes(DIGEST_DAMAGE[damage](data))
     (root / "dist" / "feed.json").unlink()
     r = export(root)
     assert r.returncode == 1
-    assert f"{digest.relative_to(root)}: jsonfeed: damaged cache file" in r.stderr
+    error = next(line for line in r.stderr.splitlines() if line.startswith(f"{digest.relative_to(root)}: jsonfeed: "))
+    assert "damaged cache file" in error and not digest.exists()
     r = export(root)
     assert r.returncode == 0, r.stderr
     assert (root / "dist" / "feed.json").read_bytes() == clean

@@ -31,7 +31,7 @@ from typing import Any
 
 from . import __version__
 from .config import Site
-from .errors import Diagnostic, Diagnostics, StoryExportError
+from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError
 from .model import Article
 from .readers import is_source, read_source
 from .theme import Theme
@@ -691,7 +691,11 @@ class Builder:
         linked = hashlib.sha256(json.dumps(
             {slug: {n: [o.path, o.media_type, o.length] for n, o in v.items()} for slug, v in outputs.items()},
             sort_keys=True).encode()).hexdigest()[:16]
+        broken: set[str] = set()  # digest families with a damaged digest: one error, not one per writer
+        shared: dict[str, bytes] = {}  # path -> hash of what this phase wrote there
         for name in self.collection_writers:
+            if self.writers[name].digest_family in broken:
+                continue  # not recorded: the next export renders it
             key = f"{self._env_key(name)}-{corpus}-{linked}"
             prev = colls.get(name, {})
             if (not self.force and prev.get("key") == key
@@ -706,10 +710,16 @@ class Builder:
                         else w.render_collection(articles, ctx))
                 # written one by one as the writer yields them: a large archive is never all in memory
                 for rel, data in (made.items() if isinstance(made, Mapping) else made):
-                    ok = self._write(rel, data, res) and ok
+                    digest = hashlib.sha256(data).digest()
+                    if shared.get(rel) != digest:  # a file another writer just wrote (feed media) is written once
+                        ok = self._write(rel, data, res) and ok
+                        shared[rel] = digest
                     files.append(rel)
             except StoryExportError as e:
                 d = e.diagnostic()
+                if isinstance(e, DigestError) and w.digest_family:
+                    d = digests[w.digest_family].discard(e.index, e.message)
+                    broken.add(w.digest_family)
                 d = Diagnostic(d.path, d.line, f"{name}: {d.message}", "error")
                 res.errors.append(d)
                 self.diagnostics.add(d)
@@ -744,6 +754,14 @@ class DigestStore(Sequence[Mapping[str, Any]]):
             self._cache[i] = d
         return d
 
+
+    def discard(self, i: int, why: str) -> Diagnostic:
+        """Remove digest ``i``, which its writer could not use: the next
+        export computes it again. The error names the file."""
+        with contextlib.suppress(OSError):
+            self.files[i].unlink()
+        return Diagnostic(str(self.files[i]), None, f"{why}; damaged cache file removed: the next export "
+                                                    "computes it again", "error")
 
     @staticmethod
     def _load(file: Path) -> Mapping[str, Any]:

@@ -66,6 +66,16 @@ class WriterError(StoryExportError):
     """A writer could not render an article (the article is skipped)."""
 
 
+class DigestError(WriterError):
+    """A collection writer cannot use one of the digests it was given (a
+    damaged cache file): ``index`` is its position in that sequence, so the
+    build can remove it and compute it again."""
+
+    def __init__(self, message: str, index: int, path: str = "") -> None:
+        super().__init__(message, path)
+        self.index = index
+
+
 @dataclass
 class Diagnostics:
     """Collects located warnings, deduplicated, in the order they happened.

@@ -47,7 +47,7 @@ from lxml import etree
 from .. import __version__
 from .. import model as m
 from ..config import Site
-from ..errors import ConfigError, WriterError
+from ..errors import ConfigError, DigestError, WriterError
 from ..readers.source import slugify
 from ..xhtml import HtmlOptions, render_fragment
 from . import RenderContext, Writer
@@ -218,12 +218,31 @@ def item_digest(article: m.Article, ctx: RenderContext, site: Site) -> dict[str,
     return digest
 
 
+def _strs(value: Any, n: int | None = None) -> tuple[str, ...]:
+    """A list of strings from a digest (of ``n`` of them), or ``TypeError``."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or n not in (None, len(value)):
+        raise TypeError(f"expected a list of {n or ''} strings, got {value!r:.60}")
+    return tuple(value)
+
+
 def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, content: Callable[[], str]) -> Item:
+    """The item a digest describes, its types checked: a digest is data from
+    the cache on disk (``KeyError``, ``TypeError`` or ``ValueError`` if it is
+    not what :func:`item_digest` writes)."""
+    if d.get("v") != DIGEST_VERSION:
+        raise ValueError(f"version {d.get('v')!r}, expected {DIGEST_VERSION}")
+    for k in ("source", "slug", "id", "link", "title", "published", "updated", "summary", "content_html",
+              "language", "image"):
+        if not isinstance(d[k], str):
+            raise TypeError(f"{k}: not a string")
+    _strs(list(d["media"]))
+    _strs(list(d["media"].values()))
+    authors = [m.Author(*_strs(a, 3)) for a in d["authors"]]
     outputs = ctx.outputs.get(d["slug"], {})
     return Item(
         slug=d["slug"], id=d["id"], link=d["link"], title=d["title"],
         published=datetime.fromisoformat(d["published"]), updated=datetime.fromisoformat(d["updated"]),
-        authors=tuple(m.Author(*a) for a in d["authors"]), tags=tuple(d["tags"]), summary=d["summary"],
+        authors=tuple(authors), tags=_strs(d["tags"]), summary=d["summary"],
         language=d["language"], image=d["image"],
         enclosures=tuple(Enclosure(site.absolute(o.path), o.media_type, o.length)
                          for name in ENCLOSURE_WRITERS if (o := outputs.get(name)) is not None),
@@ -250,9 +269,10 @@ def collect_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site
     media: dict[str, str] = {}
     owner: dict[str, str] = {}
     for i, d in enumerate(digests):
-        if d.get("v") != DIGEST_VERSION:
-            raise WriterError(f"feeds: digest of version {d.get('v')!r}, expected {DIGEST_VERSION}", d.get("source"))
-        item = item_from_digest(d, ctx, site, partial(_content_of, digests, i))
+        try:
+            item = item_from_digest(d, ctx, site, partial(_content_of, digests, i))
+        except (KeyError, TypeError, ValueError) as e:  # not what item_digest writes: a damaged cache
+            raise DigestError(f"feeds: unusable item digest ({type(e).__name__}: {e})", i) from None
         if owner.setdefault(item.id, item.slug) != item.slug:
             ctx.diagnostics.warn(item.source, None, f"feeds: {item.slug!r} has the same link as "
                                  f"{owner[item.id]!r} ({item.link}); feed readers will show only one of them")
