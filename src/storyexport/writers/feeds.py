@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from hashlib import sha256
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote, urlsplit
@@ -321,6 +321,7 @@ def site_channel(site: Site) -> Channel:
                    site.absolute(site.logo) if site.logo else "", "")
 
 
+@lru_cache(maxsize=4096)
 def tag_slug(tag: str) -> str:
     """A folder name for a tag; scripts slugify cannot spell get a hash."""
     return slugify(tag) or "tag-" + sha256(tag.casefold().encode()).hexdigest()[:10]
@@ -330,13 +331,17 @@ def feed_sets(items: list[Item], site: Site) -> list[tuple[Channel, list[Item]]]
     """The site feed, then one feed per tag (tags that slugify alike merge)."""
     main = site_channel(site)
     spellings: dict[str, set[str]] = {}
+    tagged: dict[str, list[Item]] = {}  # tag slug -> its items, in the order of ``items``
     for item in items:
+        slugs = dict.fromkeys(tag_slug(t) for t in item.tags)  # once per item, however many spellings
         for t in item.tags:
             spellings.setdefault(tag_slug(t), set()).add(t)
+        for slug in slugs:
+            tagged.setdefault(slug, []).append(item)
     out = [(main, items)]
     for slug in sorted(spellings):
         label = min(spellings[slug])
-        subset = [i for i in items if any(tag_slug(t) == slug for t in i.tags)]
+        subset = tagged[slug]
         ch = replace(main, title=f"{site.title}: {label}", description=f"{site.title}: stories tagged {label}",
                      prefix=f"tags/{slug}/")
         out.append((ch, subset))
