@@ -74,8 +74,8 @@ def find_sources(paths: Sequence[Path], root: Path) -> list[Path]:
 
 def safe_target(out: Path, rel: str) -> Path:
     """``out / rel``, refusing anything that would land outside ``out``."""
-    target = (out / rel).resolve()
-    if not target.is_relative_to(out.resolve()) or target == out.resolve():
+    target, top = (out / rel).resolve(), out.resolve()
+    if not target.is_relative_to(top) or target == top:
         raise StoryExportError(f"refusing to write outside the output folder: {rel!r}", str(out))
     return target
 
@@ -297,6 +297,7 @@ class Builder:
         self._env_keys = {n: self._compute_env_key(n) for n in self.writers}
         self._digest_keys = {f: self._compute_env_key(n, family=f) for f, n in self.families.items()}
         self._asset_digests: dict[str, str] = {}  # per run: an image shared by many articles is read once
+        self._rels: dict[Path, str] = {}  # per run: see _rel
         self._slug_owners: dict[str, str] = {}  # per run: slug -> the source that writes its outputs
         self._undeleted: set[str] = set()  # stale outputs a removal failed for: retried next export
 
@@ -420,10 +421,17 @@ class Builder:
         return jobs, skipped
 
     def _rel(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self._root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        """A source's name in the manifest (its path below the source root),
+        resolved once per run: planning, absorbing and the feeds ask for
+        every source's several times, and resolving walks the file system."""
+        rel = self._rels.get(path)
+        if rel is None:
+            try:
+                rel = path.resolve().relative_to(self._root).as_posix()
+            except ValueError:
+                rel = path.as_posix()
+            self._rels[path] = rel
+        return rel
 
     def _fresh(self, entry: dict[str, Any] | None, name: str) -> bool:
         """Whether an up-to-date source's output for writer ``name`` is current."""
