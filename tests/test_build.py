@@ -267,3 +267,18 @@ def test_feed_media_is_written_once_per_export(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("wrote dist/media/images/chart.png") == 1
     assert (root / "dist" / "media" / "images" / "chart.png").read_bytes() == CHART.read_bytes()
+
+
+def test_truncated_or_emptied_outputs_are_rebuilt(tmp_path: Path) -> None:
+    """What a power cut can leave behind (outputs are made durable once per
+    export, not file by file): a file of the wrong size is not trusted."""
+    root = feed_project(tmp_path)
+    assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
+    good = {n: (root / "dist" / n).read_bytes() for n in ("a.html", "feed.xml")}
+    with open(root / "dist" / "a.html", "r+b") as f:
+        f.truncate(10)
+    (root / "dist" / "feed.xml").write_bytes(b"")
+    r = run_cli("--format", FEEDS, "--jobs", "1", "-v", cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert "wrote dist/a.html" in r.stdout and "unchanged b.md" in r.stdout
+    assert {n: (root / "dist" / n).read_bytes() for n in good} == good
