@@ -282,3 +282,33 @@ def test_truncated_or_emptied_outputs_are_rebuilt(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "wrote dist/a.html" in r.stdout and "unchanged b.md" in r.stdout
     assert {n: (root / "dist" / n).read_bytes() for n in good} == good
+
+
+def test_one_change_rewrites_only_the_feed_documents_that_hold_it(tmp_path: Path) -> None:
+    """Twelve stories, five per feed document: editing the newest rewrites
+    the current documents, not the archive pages of older stories; and the
+    result is byte for byte what a clean build of the same sources gives."""
+    root = project(tmp_path, {f"s{n:02}.md": GOOD.replace("Good", f"Story {n}").replace(
+        "2024-01-02", f"2024-01-{n + 1:02}") for n in range(12)})
+    (root / "storyexport.toml").write_text(SITE_TOML + "feed_limit = 5\n")
+    assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
+    archive = sorted((root / "dist" / "archive").glob("*"))
+    assert len(archive) == 6  # two pages of the oldest stories, in each of the three formats
+    before = {p: p.stat().st_ino for p in archive}
+    (root / "source" / "s11.md").write_text(GOOD.replace("Good", "Story 11, corrected").replace(
+        "2024-01-02", "2024-01-12"))
+    r = run_cli("--format", FEEDS, "--jobs", "1", "-v", cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert "wrote dist/feed.xml" in r.stdout and "wrote dist/archive/" not in r.stdout
+    assert {p: p.stat().st_ino for p in archive} == before
+    clean = tmp_path / "clean"
+    shutil.copytree(root / "source", clean / "source")
+    shutil.copy(root / "storyexport.toml", clean)
+    assert run_cli("--format", FEEDS, "--jobs", "1", cwd=clean).returncode == 0
+
+    def published(d: Path) -> dict[str, bytes]:
+        return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*"))
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(d).parts)}
+
+    assert published(root / "dist") == published(clean / "dist")
+    assert "Story 11, corrected" in (root / "dist" / "feed.xml").read_text()

@@ -32,11 +32,11 @@ from typing import Any
 
 from . import __version__
 from .config import Site
-from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError
+from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError, WriterError
 from .model import Article
 from .readers import is_source, read_source
 from .theme import Theme
-from .writers import OutputInfo, RenderContext, Writer, load
+from .writers import Keyed, OutputInfo, RenderContext, Writer, load
 
 MANIFEST = ".storyexport-manifest.json"
 LOCK = ".storyexport.lock"
@@ -372,7 +372,11 @@ class Builder:
         for name, c in (colls.items() if isinstance(colls, dict) else ()):
             if (isinstance(c, dict) and isinstance(c.get("key"), str) and isinstance(c.get("files"), list)
                     and all(self._inside(f) for f in c["files"])):
-                clean["collections"][name] = {"key": c["key"], "files": c["files"]}
+                keys = c.get("keys")
+                listed = set(c["files"])
+                keys = ({f: k for f, k in keys.items() if isinstance(k, str) and f in listed}
+                        if isinstance(keys, dict) else {})
+                clean["collections"][name] = {"key": c["key"], "files": c["files"], "keys": keys}
         shared = data.get("shared")
         for name, fs in (shared.items() if isinstance(shared, dict) else ()):
             if isinstance(fs, list) and all(self._inside(f) for f in fs):
@@ -740,24 +744,37 @@ class Builder:
         for name in self.collection_writers:
             if self.writers[name].digest_family in broken:
                 continue  # not recorded: the next export renders it
-            key = f"{self._env_key(name)}-{corpus}-{linked}"
+            env = self._env_key(name)
+            key = f"{env}-{corpus}-{linked}"
             prev = colls.get(name, {})
             if (not self.force and prev.get("key") == key
                     and all(_size(self.out / f) for f in prev.get("files", []))):  # none missing or emptied
                 res.skipped.append(name)
                 continue
+            # files of the last export, made by this same code, theme and site, still whole:
+            # the writer may keep them (Keyed) rather than make them again
+            same_env = not self.force and str(prev.get("key", "")).startswith(env + "-")
+            ctx.previous = {f: k for f, k in prev.get("keys", {}).items() if same_env and _size(self.out / f)}
             files: list[str] = []
+            keys: dict[str, str] = {}
             ok = True
             try:
                 w = self.writers[name]
                 made = (w.render_digests(digests[w.digest_family], ctx) if w.digest_family
                         else w.render_collection(articles, ctx))
                 # written one by one as the writer yields them: a large archive is never all in memory
-                for rel, data in (made.items() if isinstance(made, Mapping) else made):
-                    digest = hashlib.sha256(data).digest()
-                    if shared.get(rel) != digest:  # a file another writer just wrote (feed media) is written once
-                        ok = self._write(rel, data, res) and ok
-                        shared[rel] = digest
+                for rel, value in (made.items() if isinstance(made, Mapping) else made):
+                    data: bytes | None = value
+                    if isinstance(value, Keyed):
+                        keys[rel], data = value.key, value.data
+                        if data is None and ctx.previous.get(rel) != value.key:
+                            raise WriterError(f"kept {rel} as it was, but it was not made from the same "
+                                              "inputs (a bug in the writer)")
+                    if data is not None:
+                        digest = hashlib.sha256(data).digest()
+                        if shared.get(rel) != digest:  # another writer just wrote it (feed media): written once
+                            ok = self._write(rel, data, res) and ok
+                            shared[rel] = digest
                     files.append(rel)
             except StoryExportError as e:
                 d = e.diagnostic()
@@ -772,7 +789,7 @@ class Builder:
                 continue  # not recorded: the next export retries
             for rel in set(prev.get("files", [])) - set(files) - set(res.written):  # not another feed's
                 self._unlink(rel, res)
-            colls[name] = {"key": key, "files": sorted(files)}
+            colls[name] = {"key": key, "files": sorted(files), "keys": keys}
 
 
 class DigestStore(Sequence[Mapping[str, Any]]):

@@ -11,7 +11,7 @@ third-party package adds a format without touching storyexport.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -33,6 +33,19 @@ class OutputInfo:
     length: int
 
 
+@dataclass(frozen=True)
+class Keyed:
+    """A collection output with the key of everything it was made from. The
+    build records the key; at the next export it offers it back in
+    :attr:`RenderContext.previous`, and a writer whose file would come out
+    the same yields ``Keyed(key, None)`` instead of making it again (an
+    archive of thousands of stories where one changed rewrites a few feed
+    documents, not all of them)."""
+
+    key: str
+    data: bytes | None  # None: unchanged since the export that recorded ``key``
+
+
 @dataclass
 class RenderContext:
     """Everything a writer may use besides the article. Effects come in here
@@ -49,6 +62,9 @@ class RenderContext:
     # the source tree, when known: files named by cached digests are read only
     # from inside it (a digest is data on disk, not a vetted model)
     source_root: Path | None = None
+    # for the collection writer being run: path -> key of the file it made at
+    # the previous export, if that file is still there (see :class:`Keyed`)
+    previous: Mapping[str, str] = field(default_factory=dict)
 
     def asset_bytes(self, asset: Asset) -> bytes:
         """Bytes of an image the reader already vetted (inside the source tree)."""
@@ -100,14 +116,19 @@ class Writer:
         return {}
 
     def render_collection(self, articles: Sequence[Article], ctx: RenderContext
-                          ) -> Mapping[str, bytes] | Iterable[tuple[str, bytes]]:
+                          ) -> Mapping[str, bytes] | Iterable[tuple[str, bytes | Keyed]]:
         """For ``scope = "collection"``: (relative path, bytes) pairs, as a
         mapping or, better for large archives, a generator the build engine
-        writes file by file. A writer with a ``digest_family`` gets this for
-        free: it digests each article, then renders the digests."""
+        writes file by file (a :class:`Keyed` value lets the build skip an
+        unchanged file). A writer with a ``digest_family`` gets this for
+        free: it digests each article, then renders the digests (every file
+        made, as bytes: no previous export is known here)."""
         if not self.digest_family:
             raise NotImplementedError
-        return self.render_digests([self.digest(a, ctx) for a in articles], ctx)
+        ctx = replace(ctx, previous={})
+        made = self.render_digests([self.digest(a, ctx) for a in articles], ctx)
+        pairs = made.items() if isinstance(made, Mapping) else made
+        return ((path, v.data if isinstance(v, Keyed) and v.data is not None else v) for path, v in pairs)
 
     def digest(self, article: Article, ctx: RenderContext) -> dict[str, Any]:
         """What this collection writer needs of one article, as JSON-ready
@@ -115,7 +136,7 @@ class Writer:
         raise NotImplementedError
 
     def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext
-                       ) -> Mapping[str, bytes] | Iterable[tuple[str, bytes]]:
+                       ) -> Mapping[str, bytes] | Iterable[tuple[str, bytes | Keyed]]:
         """Like :meth:`render_collection`, from the articles' digests (loaded
         on demand: do not hold them all)."""
         raise NotImplementedError

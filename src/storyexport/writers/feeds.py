@@ -50,7 +50,7 @@ from ..config import Site
 from ..errors import ConfigError, DigestError, WriterError
 from ..readers.source import slugify
 from ..xhtml import HtmlOptions, render_fragment
-from . import RenderContext, Writer
+from . import Keyed, RenderContext, Writer
 from .feeds_archive import FH_NS, Page, paginate
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -106,6 +106,7 @@ class Item:
     image: str = ""  # absolute URL of the cover image, if any
     enclosures: tuple[Enclosure, ...] = ()
     source: str = ""  # the article's source file, for diagnostics
+    fingerprint: str = ""  # hash of the digest the item comes from: keys the documents that hold it
     content: Callable[[], str] = field(default=str, compare=False, repr=False)
 
     @property
@@ -273,6 +274,7 @@ def collect_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site
             item = item_from_digest(d, ctx, site, partial(_content_of, digests, i))
         except (KeyError, TypeError, ValueError) as e:  # not what item_digest writes: a damaged cache
             raise DigestError(f"feeds: unusable item digest ({type(e).__name__}: {e})", i) from None
+        item = replace(item, fingerprint=sha256(json.dumps(d, sort_keys=True).encode()).hexdigest())
         if owner.setdefault(item.id, item.slug) != item.slug:
             ctx.diagnostics.warn(item.source, None, f"feeds: {item.slug!r} has the same link as "
                                  f"{owner[item.id]!r} ({item.link}); feed readers will show only one of them")
@@ -368,6 +370,15 @@ def documents(items: list[Item], site: Site, main_file: str, archive_stem: str, 
     return out
 
 
+def document_key(doc: Document) -> str:
+    """A hash of everything a feed document is made from (its channel,
+    place, links and date, and each item's digest and enclosures); the
+    format's code, theme and site settings are keyed by the build."""
+    parts = (repr(doc.channel), doc.path, doc.self_url, doc.feed_url, repr(doc.links), doc.archive,
+             doc.updated.isoformat(), [(i.fingerprint, repr(i.enclosures)) for i in doc.items])
+    return sha256(json.dumps(parts).encode()).hexdigest()
+
+
 # ------------------------------------------------------------------- writers
 
 
@@ -393,7 +404,9 @@ class FeedWriter(Writer):
             ctx.memo[key] = (digests, *collect_items(digests, ctx, self.site))
         _, items, media = ctx.memo[key]
         for doc in documents(items, self.site, self.main_file, self.name, self.extension):
-            yield doc.path, self.serialize(doc)
+            key = document_key(doc)
+            # an archive page of old stories is the same file as last time: not made again
+            yield doc.path, Keyed(key, None if ctx.previous.get(doc.path) == key else self.serialize(doc))
         for rel in sorted(media):
             try:
                 yield rel, ctx.file_bytes(media[rel])
