@@ -237,6 +237,7 @@ DIGEST_DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "a field missing": lambda data: _edited(data, link=None),
     "a title that is a number": lambda data: _edited(data, title=5),
     "authors of the wrong shape": lambda data: _edited(data, authors=[["only a name"]]),
+    "media a string": lambda data: _edited(data, media="images/x.png"),
 }
 
 

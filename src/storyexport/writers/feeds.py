@@ -226,7 +226,8 @@ def _strs(value: Any, n: int | None = None) -> tuple[str, ...]:
     return tuple(value)
 
 
-def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, content: Callable[[], str]) -> Item:
+def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, content: Callable[[], str],
+                     fingerprint: str = "") -> Item:
     """The item a digest describes, its types checked: a digest is data from
     the cache on disk (``KeyError``, ``TypeError`` or ``ValueError`` if it is
     not what :func:`item_digest` writes)."""
@@ -236,8 +237,9 @@ def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, conte
               "language", "image"):
         if not isinstance(d[k], str):
             raise TypeError(f"{k}: not a string")
-    _strs(list(d["media"]))
-    _strs(list(d["media"].values()))
+    if not isinstance(d["media"], dict):
+        raise TypeError("media: not an object")
+    _strs([*d["media"], *d["media"].values()])
     authors = [m.Author(*_strs(a, 3)) for a in d["authors"]]
     outputs = ctx.outputs.get(d["slug"], {})
     return Item(
@@ -247,7 +249,7 @@ def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, conte
         language=d["language"], image=d["image"],
         enclosures=tuple(Enclosure(site.absolute(o.path), o.media_type, o.length)
                          for name in ENCLOSURE_WRITERS if (o := outputs.get(name)) is not None),
-        source=d["source"], content=content)
+        source=d["source"], fingerprint=fingerprint, content=content)
 
 
 def newest_first(items: Iterable[Item]) -> list[Item]:
@@ -271,10 +273,10 @@ def collect_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site
     owner: dict[str, str] = {}
     for i, d in enumerate(digests):
         try:
-            item = item_from_digest(d, ctx, site, partial(_content_of, digests, i))
+            fingerprint = sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+            item = item_from_digest(d, ctx, site, partial(_content_of, digests, i), fingerprint)
         except (KeyError, TypeError, ValueError) as e:  # not what item_digest writes: a damaged cache
             raise DigestError(f"feeds: unusable item digest ({type(e).__name__}: {e})", i) from None
-        item = replace(item, fingerprint=sha256(json.dumps(d, sort_keys=True).encode()).hexdigest())
         if owner.setdefault(item.id, item.slug) != item.slug:
             ctx.diagnostics.warn(item.source, None, f"feeds: {item.slug!r} has the same link as "
                                  f"{owner[item.id]!r} ({item.link}); feed readers will show only one of them")
