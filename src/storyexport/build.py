@@ -520,7 +520,7 @@ class Builder:
         res.articles = sum(1 for e in new_sources.values() if e and not e.get("error"))
         self._remove_stale(manifest, new_sources, res)
         self._shared_files(manifest["shared"], res)
-        self._collections(sources, new_sources, manifest, res, bool(jobs))
+        self._collections(sources, new_sources, manifest, res)
         manifest = {"format": 1, "sources": {k: v for k, v in new_sources.items() if v},
                     "collections": manifest.get("collections", {}), "shared": manifest["shared"],
                     "stale": sorted(self._undeleted)}
@@ -717,7 +717,7 @@ class Builder:
                 break
 
     def _collections(self, sources: Sequence[Path], entries: dict[str, Any], manifest: dict[str, Any],
-                     res: BuildResult, changed: bool) -> None:
+                     res: BuildResult) -> None:
         """Render feeds and other collection outputs when any input changed."""
         if not self.collection_writers:
             return
