@@ -396,6 +396,9 @@ def test_styles_and_page_equal_the_theme_tokens(exported: Callable[..., Path], t
     assert attr(style("CodeChar"), "w:rPr/w:rFonts", "ascii") == t.fonts["code"].family
     assert attr(style("Summary"), "w:pPr/w:shd", "fill") == t.colors["summary_background"][1:].upper()
     assert attr(style("Summary"), "w:pPr/w:pBdr/w:left", "color") == t.colors["summary_border"][1:].upper()
+    # summary items half a paragraph apart, as print.css.j2 spaces them (not run together)
+    assert int(attr(style("Summary"), "w:pPr/w:spacing", "after")) == round(t.spacing["paragraph_after"] / 2 * 20)
+    assert style("Summary").find("w:pPr/w:contextualSpacing", NS) is None
     assert attr(style("Quote"), "w:pPr/w:pBdr/w:left", "color") == t.quote_border[1:].upper()
     assert int(attr(style("Quote"), "w:pPr/w:ind", "left")) == round(t.quote_indent * 20)
     assert attr(style("Quote"), "w:rPr/w:i") == ("1" if t.quote_italic else "0")

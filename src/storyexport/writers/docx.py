@@ -63,7 +63,7 @@ from .docx_ooxml import (
     val,
     xml_safe,
 )
-from .docx_styles import LIST_LEVELS, S, Scripts, StyleSet, bold, italic, scripts_for
+from .docx_styles import LIST_LEVELS, S, Scripts, StyleSet, bold, italic, scripts_for, spacing
 from .ziputil import build_zip
 
 PX_PT = 0.75  # CSS pixel in points: image sizes follow the PDF's 96 dpi
@@ -296,8 +296,11 @@ class _Builder:
         if not self.a.meta.summary:
             return
         self._emit(self._p(S.SUMMARY_TITLE, self._runs(labels(self.a.meta.language).glance, _Fmt())))
-        for item in self.a.meta.summary:
-            self._emit(self._p(S.SUMMARY, self._inlines(item)))
+        last = len(self.a.meta.summary) - 1
+        for i, item in enumerate(self.a.meta.summary):
+            # the last item carries the gap below the box (the style spaces items apart)
+            below = spacing(0, self.t.spacing["heading_before"], self.t.line_height, self.t.base_size)
+            self._emit(self._p(S.SUMMARY, self._inlines(item), below if i == last else None))
 
     # -------------------------------------------------------------- blocks
 

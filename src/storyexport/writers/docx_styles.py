@@ -327,9 +327,11 @@ class StyleSet:
                        spacing(0, sp["heading_after"], t.line_height, t.base_size)),
                   rpr=(font_families(t, "heading", sc), *bold(), el("w:caps"), color(c["accent"]),
                        tracking(t.tracking["summary_title"], t.base_size), *size(t.base_size))),
+            # items half a paragraph apart, as print.css.j2 spaces them; the last one
+            # adds the gap below the box (DocxWriter._summary)
             Style(P, S.SUMMARY, "Summary", S.NORMAL, S.SUMMARY,
-                  ppr=(self._num(SUMMARY_NUM), *self._summary_box(), el("w:contextualSpacing"),
-                       spacing(0, sp["heading_before"], t.line_height, t.base_size))),
+                  ppr=(self._num(SUMMARY_NUM), *self._summary_box(),
+                       spacing(0, sp["paragraph_after"] / 2, t.line_height, t.base_size))),
             Style(P, S.QUOTE, "Quote", S.BODY, S.QUOTE,
                   ppr=(el("w:ind", {"w:left": twips(t.quote_indent)}),
                        borders("w:pBdr", [border("left", t.quote_border, t.rules["quote_bar"], t.quote_indent)])),
