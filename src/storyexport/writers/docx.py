@@ -296,10 +296,10 @@ class _Builder:
         if not self.a.meta.summary:
             return
         self._emit(self._p(S.SUMMARY_TITLE, self._runs(labels(self.a.meta.language).glance, _Fmt())))
+        # the last item carries the gap below the box (the style spaces items apart)
+        below = spacing(0, self.t.spacing["heading_before"], self.t.line_height, self.t.base_size)
         last = len(self.a.meta.summary) - 1
         for i, item in enumerate(self.a.meta.summary):
-            # the last item carries the gap below the box (the style spaces items apart)
-            below = spacing(0, self.t.spacing["heading_before"], self.t.line_height, self.t.base_size)
             self._emit(self._p(S.SUMMARY, self._inlines(item), below if i == last else None))
 
     # -------------------------------------------------------------- blocks
