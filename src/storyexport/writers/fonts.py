@@ -13,12 +13,13 @@ process: a build worker renders many articles with the same few files.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import io
 import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+
+from ..native import library_name
 
 
 @lru_cache(maxsize=32)
@@ -209,7 +210,7 @@ class _HarfBuzz:
 @lru_cache(maxsize=1)
 def _harfbuzz() -> _HarfBuzz | None:
     """HarfBuzz's subsetter if this machine has it (3.0 or later), else None."""
-    name = ctypes.util.find_library("harfbuzz-subset")
+    name = library_name("libharfbuzz-subset.so.0", "harfbuzz-subset")
     if not name:
         return None
     try:

@@ -24,7 +24,6 @@ instance, which the build keeps for the whole process.
 from __future__ import annotations
 
 import contextlib
-import ctypes.util
 import hashlib
 import logging
 import os
@@ -44,6 +43,7 @@ from ..config import Site
 from ..errors import WriterError
 from ..i18n import format_date, labels
 from ..model import Article, Asset, depth, inline_text, plain_text
+from ..native import import_weasyprint, library_name
 from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
@@ -181,7 +181,7 @@ def _restrict_fonts(font_config: Any, files: Iterable[str]) -> bool:
     import cffi
     from weasyprint.text import ffi as wffi
 
-    name = ctypes.util.find_library("fontconfig")
+    name = library_name("libfontconfig.so.1", "fontconfig")
     if not name:
         return False
     try:
@@ -350,7 +350,7 @@ class PdfWriter(Writer):
         configuration, built at the first render and then reused."""
         if self._engine is not None:
             return self._engine
-        import weasyprint
+        weasyprint = import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
         from .pdf_fetch import SafeFetcher
