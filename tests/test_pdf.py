@@ -462,6 +462,73 @@ def test_two_renders_byte_identical(dist: Path, theme, cli_site: Site, writer: P
     assert pdf_path(dist, "russia-sends-aid").read_bytes() == first
 
 
+def _same_tree(a: ET.Element, b: ET.Element, path: str = "html") -> str | None:
+    """Where two element trees differ (None: nowhere)."""
+    for what, x, y in (("tag", a.tag, b.tag), ("attributes", dict(a.attrib), dict(b.attrib)),
+                       ("text", a.text or "", b.text or ""), ("tail", a.tail or "", b.tail or ""),
+                       ("children", [c.tag for c in a], [c.tag for c in b])):
+        if x != y:
+            return f"{path}: {what} {x!r} != {y!r}"
+    return next((d for i, (x, y) in enumerate(zip(a, b, strict=True))
+                 if (d := _same_tree(x, y, f"{path}/{x.tag}[{i}]"))), None)
+
+
+HOSTILE_MARKUP = """---
+title: "Markup <b>in</b> & out \u202e"
+---
+<script>alert(1)</script><svg><circle r="1"/></svg> <!-- a comment --> &nbsp; &amp;
+
+Text with \u00a0no-break, \u200d joiners, <span dir="rtl">raw span</span> and `<code>`.
+
+<math><mi>x</mi></math>
+"""
+
+
+@pytest.mark.parametrize("theme_name", ["default", "sans"])
+def test_expat_tree_is_the_html_parsers_tree(tmp_path: Path, samples: dict[str, Article], cli_site: Site,
+                                             theme_name: str) -> None:
+    """The PDF writer parses its XHTML with expat instead of WeasyPrint's
+    HTML5 parser (tinyhtml5): the trees must be the same, element for
+    element and space for space."""
+    import tinyhtml5
+
+    from storyexport.writers.html_tree import html_tree
+    from storyexport.xhtml import HtmlOptions, render_article
+
+    (tmp_path / "hostile.md").write_text(HOSTILE_MARKUP)
+    hostile = read_source(tmp_path / "hostile.md", tmp_path, cli_site, Diagnostics())
+    assert hostile is not None
+    theme = load_theme(theme_name)
+    for article in [*samples.values(), hostile]:
+        html = render_article(article, theme, cli_site, HtmlOptions(image_url=lambda a: "x.png", footnotes="float"))
+        ours = html_tree(html)
+        assert ours is not None, article.meta.slug
+        assert _same_tree(ours, tinyhtml5.parse(html, namespace_html_elements=False)) is None, article.meta.slug
+
+
+def test_expat_tree_gives_the_same_pdf(samples: dict[str, Article], writer: PdfWriter,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyexport.writers import pdf
+
+    article = samples["newsroom-style-guide"]
+    ours, _ = render(writer, article)
+    monkeypatch.setattr(pdf, "html_tree", lambda html: None)  # WeasyPrint parses the string itself
+    theirs, _ = render(writer, article)
+    assert ours == theirs
+
+
+def test_markup_expat_cannot_vouch_for_falls_back() -> None:
+    from storyexport.writers.html_tree import html_tree
+
+    page = '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body>{}</body></html>'
+    assert html_tree(page.format("<p>fine</p>")) is not None
+    assert html_tree(page.format("<p>&nbsp;</p>")) is None  # an HTML entity: not XML
+    assert html_tree(page.format("<p>unclosed")) is None
+    assert html_tree(page.format('<svg xmlns="http://www.w3.org/2000/svg"/>')) is None  # foreign content
+    assert html_tree(page.format("") + "text after the document") is None
+    assert html_tree('<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>') is None  # no head
+
+
 # -------------------------------------------------------------- variants
 
 

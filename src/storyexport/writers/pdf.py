@@ -48,6 +48,7 @@ from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
 from .fonts import cmap
+from .html_tree import html_tree
 
 MAX_DEPTH = 100
 """Deepest model nesting rendered. WeasyPrint lays boxes out recursively and
@@ -225,6 +226,29 @@ def _share_pdf_stream(image: object) -> None:
         return done[key]
 
     image._get_png_data = once  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------- HTML
+
+
+def parsed_html(weasyprint: Any, html: str, base_url: str | None, fetcher: Any) -> Any:
+    """``weasyprint.HTML(string=html, ...)``, with the tree parsed by expat
+    (:mod:`.html_tree`) when it can be: the same tree, 3.5 ms sooner.
+    WeasyPrint has no public way to take a parsed tree, so this sets what
+    its ``HTML.__init__`` sets (``tests/test_pdf.py`` holds the output
+    byte-identical to WeasyPrint parsing the string itself)."""
+    root = html_tree(html)
+    if root is None:
+        return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    import cssselect2
+
+    doc = weasyprint.HTML.__new__(weasyprint.HTML)
+    doc.base_url = weasyprint._find_base_url(root, base_url)
+    doc.url_fetcher = fetcher
+    doc.media_type = "print"
+    doc.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+    doc.etree_element = doc.wrapper_element.etree_element
+    return doc
 
 
 # ------------------------------------------------------------------- logs
@@ -432,8 +456,8 @@ class PdfWriter(Writer):
         options = self.options(article, eng.css)
         try:
             with weasyprint_log(lambda msg: ctx.warn(article, f"pdf: WeasyPrint: {msg}")):
-                doc = eng.weasyprint.HTML(string=html, base_url=self.site.base_url or None,
-                                          url_fetcher=fetcher).render(font_config=eng.font_config, **options)
+                doc = parsed_html(eng.weasyprint, html, self.site.base_url or None,
+                                  fetcher).render(font_config=eng.font_config, **options)
                 self._metadata(doc.metadata, article)
                 return bytes(doc.write_pdf(finisher=self._finisher(article), **options))
         except FatalURLFetchingError as e:  # a BaseException: not caught by the build's safety net
