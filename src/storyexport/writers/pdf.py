@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import unicodedata
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -200,6 +201,34 @@ def _restrict_fonts(font_config: Any, files: Iterable[str]) -> bool:
     wffi.fontconfig.FcConfigDestroy(config)  # the font map holds its own reference
     font_config._config = config  # where @font-face rules register the theme's fonts
     return True
+
+
+# ---------------------------------------------------------------- streams
+
+DEFLATE_LEVEL = 6
+"""Deflate level of the PDF's streams. pydyf asks zlib for level 9; on a
+news article's content streams level 6 (zlib's default) takes 3.5 ms where
+9 takes 6.5 ms, for 1.2% more bytes (0.7 KB of a 60 KB PDF)."""
+
+
+class _Deflate:
+    """The :mod:`zlib` that pydyf sees: every stream compressed at
+    :data:`DEFLATE_LEVEL`, whatever level pydyf names; the rest is zlib's."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level: int = DEFLATE_LEVEL, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(min(level, DEFLATE_LEVEL), *args, **kwargs)
+
+
+def deflate_streams_at_default_level() -> None:
+    """Point pydyf's ``zlib`` at :class:`_Deflate` (once per process)."""
+    import pydyf
+
+    if not isinstance(getattr(pydyf, "zlib", None), _Deflate):
+        pydyf.zlib = _Deflate()  # type: ignore[attr-defined]
 
 
 # ----------------------------------------------------------------- images
@@ -376,6 +405,8 @@ class PdfWriter(Writer):
             return self._engine
         weasyprint = import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
+
+        deflate_streams_at_default_level()
 
         from .pdf_fetch import SafeFetcher
 
