@@ -508,13 +508,32 @@ def test_expat_tree_is_the_html_parsers_tree(tmp_path: Path, samples: dict[str, 
 
 def test_expat_tree_gives_the_same_pdf(samples: dict[str, Article], writer: PdfWriter,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from storyexport.writers import pdf
+    from storyexport.writers import pdf_tuning
 
     article = samples["newsroom-style-guide"]
     ours, _ = render(writer, article)
-    monkeypatch.setattr(pdf, "html_tree", lambda html: None)  # WeasyPrint parses the string itself
+    monkeypatch.setattr(pdf_tuning, "html_tree", lambda html: None)  # WeasyPrint parses the string itself
     theirs, _ = render(writer, article)
     assert ours == theirs
+
+
+def test_open_arrays_are_the_arrays_asked_for() -> None:
+    """The subsetter's ``ffi.new("T[N]", items)`` made as ``T[]``: same
+    length, same values, zero-filled when no items are given, and the
+    sized type kept when the items do not fill it."""
+    import cffi
+
+    from storyexport.writers.pdf_tuning import _OpenArrays
+
+    ffi = cffi.FFI()
+    ffi.cdef("typedef uint32_t hb_codepoint_t;")
+    arrays = _OpenArrays(ffi)
+    made = arrays.new("hb_codepoint_t[3]", (7, 8, 4294967295))
+    assert ffi.typeof(made) is ffi.typeof("hb_codepoint_t[]") and list(made) == [7, 8, 4294967295]
+    assert list(arrays.new("hb_codepoint_t [4]")) == [0, 0, 0, 0]
+    short = arrays.new("hb_codepoint_t[4]", [1])
+    assert ffi.typeof(short) is ffi.typeof("hb_codepoint_t[4]") and list(short) == [1, 0, 0, 0]
+    assert arrays.new("hb_codepoint_t *", 5)[0] == 5 and arrays.sizeof("hb_codepoint_t") == 4
 
 
 def test_markup_expat_cannot_vouch_for_falls_back() -> None:

@@ -32,7 +32,6 @@ import shutil
 import subprocess
 import unicodedata
 import xml.etree.ElementTree as ET
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,7 +48,7 @@ from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
 from .fonts import cmap
-from .html_tree import html_tree
+from .pdf_tuning import parsed_html, share_pdf_stream, tune
 
 MAX_DEPTH = 100
 """Deepest model nesting rendered. WeasyPrint lays boxes out recursively and
@@ -203,83 +202,6 @@ def _restrict_fonts(font_config: Any, files: Iterable[str]) -> bool:
     return True
 
 
-# ---------------------------------------------------------------- streams
-
-DEFLATE_LEVEL = 6
-"""Deflate level of the PDF's streams. pydyf asks zlib for level 9; on a
-news article's content streams level 6 (zlib's default) takes 3.5 ms where
-9 takes 6.5 ms, for 1.2% more bytes (0.7 KB of a 60 KB PDF)."""
-
-
-class _Deflate:
-    """The :mod:`zlib` that pydyf sees: every stream compressed at
-    :data:`DEFLATE_LEVEL`, whatever level pydyf names; the rest is zlib's."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(zlib, name)
-
-    @staticmethod
-    def compressobj(level: int = DEFLATE_LEVEL, *args: Any, **kwargs: Any) -> Any:
-        return zlib.compressobj(min(level, DEFLATE_LEVEL), *args, **kwargs)
-
-
-def deflate_streams_at_default_level() -> None:
-    """Point pydyf's ``zlib`` at :class:`_Deflate` (once per process)."""
-    import pydyf
-
-    if not isinstance(getattr(pydyf, "zlib", None), _Deflate):
-        pydyf.zlib = _Deflate()  # type: ignore[attr-defined]
-
-
-# ----------------------------------------------------------------- images
-
-
-def _share_pdf_stream(image: object) -> None:
-    """Let a cached WeasyPrint raster image encode its PDF stream once.
-
-    WeasyPrint 70 keeps a decoded image in the cache but, for every PDF that
-    shows it, decodes it again and re-encodes it as PNG to extract the
-    stream data (``RasterImage._get_png_data``): about a sixth of the time of
-    a one-page article with a chart. The result depends only on the image and
-    the mode and size asked for (the colour and alpha planes), so it is kept
-    on the cached image; the PDF bytes are the same."""
-    encode = getattr(type(image), "_get_png_data", None)
-    if encode is None or "_get_png_data" in vars(image):
-        return  # not a raster image, or already sharing
-    done: dict[tuple[str, tuple[int, int]], bytes] = {}
-
-    def once(pillow_image: Any) -> bytes:
-        key = (pillow_image.mode, pillow_image.size)
-        if key not in done:
-            done[key] = encode(pillow_image)
-        return done[key]
-
-    image._get_png_data = once  # type: ignore[attr-defined]
-
-
-# ------------------------------------------------------------------- HTML
-
-
-def parsed_html(weasyprint: Any, html: str, base_url: str | None, fetcher: Any) -> Any:
-    """``weasyprint.HTML(string=html, ...)``, with the tree parsed by expat
-    (:mod:`.html_tree`) when it can be: the same tree, 3.5 ms sooner.
-    WeasyPrint has no public way to take a parsed tree, so this sets what
-    its ``HTML.__init__`` sets (``tests/test_pdf.py`` holds the output
-    byte-identical to WeasyPrint parsing the string itself)."""
-    root = html_tree(html)
-    if root is None:
-        return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    import cssselect2
-
-    doc = weasyprint.HTML.__new__(weasyprint.HTML)
-    doc.base_url = weasyprint._find_base_url(root, base_url)
-    doc.url_fetcher = fetcher
-    doc.media_type = "print"
-    doc.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
-    doc.etree_element = doc.wrapper_element.etree_element
-    return doc
-
-
 # ------------------------------------------------------------------- logs
 
 
@@ -390,7 +312,7 @@ class PdfWriter(Writer):
         for url in [u for u, v in self._images.items() if v is None]:
             del self._images[url]  # a failed image: retry, so each article reports it
         for image in self._images.values():
-            _share_pdf_stream(image)
+            share_pdf_stream(image)
         return self._images
 
     # --------------------------------------------------------------- setup
@@ -406,7 +328,7 @@ class PdfWriter(Writer):
         weasyprint = import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
-        deflate_streams_at_default_level()
+        tune()
 
         from .pdf_fetch import SafeFetcher
 
