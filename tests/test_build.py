@@ -48,14 +48,18 @@ def test_bad_article_is_one_located_error_and_others_export(tmp_path: Path) -> N
     assert not list((root / "dist").rglob("*.tmp"))
 
 
-def test_duplicate_slugs_are_errors_for_both(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_duplicate_slugs_are_errors_for_both(tmp_path: Path, jobs: str) -> None:
     root = project(tmp_path, {"a.md": GOOD.replace("title: Good", "title: A\nslug: same"),
                               "b.md": GOOD.replace("title: Good", "title: B\nslug: same"), "c.md": GOOD})
-    r = export(root)
+    r = export(root, "--jobs", jobs)
     assert r.returncode == 1
     assert "source/a.md: slug 'same' is also used by b.md" in r.stderr
     assert "source/b.md: slug 'same' is also used by a.md" in r.stderr
     assert outputs(root) == {"c.html"}
+    # what the refused articles rendered (staged by the worker) is gone too
+    assert not [p for p in (root / "dist").rglob("*") if p.name.startswith(".same.")]
+    assert not list((root / "dist").rglob("*.tmp"))
 
 
 def test_slug_cannot_escape_the_output_folder(tmp_path: Path) -> None:

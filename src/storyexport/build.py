@@ -4,7 +4,9 @@ It finds sources, reads them (in a process pool), asks writers for bytes,
 checks nothing escapes the output folder, writes atomically (temporary file,
 then ``os.replace``), removes outputs of deleted sources, and keeps a manifest
 so an unchanged article is not rendered twice. A lock file keeps two exports
-from writing the same folder at once.
+from writing the same folder at once. Pool workers write what they render to
+temporary files beside the targets (:class:`_Staged`); the main process
+decides what lands and renames it into place.
 """
 
 from __future__ import annotations
@@ -81,13 +83,12 @@ def safe_target(out: Path, rel: str) -> Path:
     return target
 
 
-def atomic_write(target: Path, data: bytes, durable: bool = True) -> None:
-    """Write ``data`` so that ``target`` is either the old or the new file.
-
-    ``durable=False`` skips the per-file ``fsync``: a crash of the process
-    still never leaves a partial file (the rename comes after the complete
-    write), and the build makes everything durable at once before it writes
-    the manifest (see :meth:`Builder._run`)."""
+def stage(target: Path, data: bytes, durable: bool = False) -> str:
+    """Write ``data`` to a new temporary file beside ``target`` and return
+    its path; :func:`atomic_write` (or the build, once it has checked the
+    article) then moves it over ``target`` in one rename. A failed write
+    leaves nothing behind; a killed process may leave the temporary file,
+    which the next export removes (:func:`_clean_stale_temp`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -97,6 +98,22 @@ def atomic_write(target: Path, data: bytes, durable: bool = True) -> None:
             if durable:
                 os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def atomic_write(target: Path, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` so that ``target`` is either the old or the new file.
+
+    ``durable=False`` skips the per-file ``fsync``: a crash of the process
+    still never leaves a partial file (the rename comes after the complete
+    write), and the build makes everything durable at once before it writes
+    the manifest (see :meth:`Builder._run`)."""
+    tmp = stage(target, data, durable)
+    try:
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -167,6 +184,7 @@ def _settle_after_first_job() -> None:
 class _Job:
     path: Path
     root: Path
+    out: Path  # the output folder, where the worker stages what it renders (see _Staged)
     writers: tuple[str, ...]  # per-article writers to run for this source
     strict: bool = False
     digests: tuple[tuple[str, str], ...] = ()  # (family, writer that digests it) to compute
@@ -182,11 +200,24 @@ class _Summary:
     assets: dict[str, str]  # path -> sha256
 
 
+@dataclass(frozen=True)
+class _Staged:
+    """An output the worker has written beside its target under a temporary
+    name (:func:`stage`). The build moves it into place, or removes it if
+    the article may not write (a slug another source holds). Rendered bytes
+    so never travel back through the pool's pipe: a DOCX with its fonts is
+    2 MB, and sending it cost both processes more than writing it."""
+
+    rel: str  # the output's path in the output folder
+    tmp: str  # the temporary file
+    length: int
+
+
 @dataclass
 class _Done:
     path: Path
     summary: _Summary | None  # None: the source failed or is a draft
-    outputs: dict[str, bytes]
+    outputs: dict[str, _Staged]
     diagnostics: list[Diagnostic]
     draft: bool = False
     digests: dict[str, bytes] = field(default_factory=dict)  # family -> JSON
@@ -221,11 +252,16 @@ def _run_job(job: _Job) -> _Done:
         return _Done(job.path, None, {}, [Diagnostic(d.path, d.line, d.message, "error") for d in diags.items])
     ctx = RenderContext(_W["theme"], site, diags)
     writers: dict[str, Writer] = _W["writers"]
-    outputs: dict[str, bytes] = {}
+    outputs: dict[str, _Staged] = {}
     for name in job.writers:
         data = _guarded(name, job.path, diags, functools.partial(writers[name].render, article, ctx))
-        if data is not None:
-            outputs[name] = data
+        if data is None:
+            continue
+        rel = writers[name].output_name(article.meta.slug)
+        try:
+            outputs[name] = _Staged(rel, stage(safe_target(job.out, rel), data), len(data))
+        except OSError as e:
+            diags.add(Diagnostic(str(job.path), None, f"cannot write {job.out / rel}: {e.strerror or e}", "error"))
     digests: dict[str, bytes] = {}
     for family, name in job.digests:
         data = _guarded(name, job.path, diags, functools.partial(_digest_json, writers[name], article, ctx))
@@ -448,7 +484,7 @@ class Builder:
             digests = tuple((f, n) for f, n in self.families.items()
                             if self.force or stale or not self._digest_fresh(entry, f))
             if todo or digests or self.force or stale:
-                jobs.append(_Job(path, self.root, todo, self.strict, digests))
+                jobs.append(_Job(path, self.root, self.out, todo, self.strict, digests))
             else:
                 skipped.append(rel)
         return jobs, skipped
@@ -548,6 +584,27 @@ class Builder:
         res.written.append(rel)
         return True
 
+    def _place(self, staged: _Staged, res: BuildResult, source: str) -> bool:
+        """Move a staged output over its target (one rename: the target is
+        the old file or the new one, never a mix)."""
+        try:
+            os.replace(staged.tmp, safe_target(self.out, staged.rel))
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                os.unlink(staged.tmp)
+            d = Diagnostic(source, None, f"cannot write {self.out / staged.rel}: {e.strerror or e}", "error")
+            res.errors.append(d)
+            self.diagnostics.add(d)
+            return False
+        res.written.append(staged.rel)
+        return True
+
+    @staticmethod
+    def _discard(d: _Done) -> None:
+        for staged in d.outputs.values():
+            with contextlib.suppress(OSError):
+                os.unlink(staged.tmp)
+
     def _absorb(self, d: _Done, old: dict[str, Any] | None, entries: dict[str, Any], res: BuildResult) -> None:
         """Record one finished source and write its outputs."""
         rel = self._rel(d.path)
@@ -572,13 +629,12 @@ class Builder:
             "warnings": [[w.path, w.line, w.message] for w in warnings],
         }
         if self._slug_owners.setdefault(d.summary.slug, rel) != rel:
+            self._discard(d)
             return
-        for name, data in d.outputs.items():
-            w = self.writers[name]
-            relout = w.output_name(d.summary.slug)
-            if self._write(relout, data, res, str(d.path)):
-                entry["outputs"][name] = {"path": relout, "key": self._env_key(name),
-                                          "length": len(data), "media_type": w.media_type}
+        for name, staged in d.outputs.items():
+            if self._place(staged, res, str(d.path)):
+                entry["outputs"][name] = {"path": staged.rel, "key": self._env_key(name),
+                                          "length": staged.length, "media_type": self.writers[name].media_type}
             else:
                 entry["outputs"].pop(name, None)
         for family in self.families:
