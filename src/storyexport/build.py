@@ -35,6 +35,7 @@ from typing import Any
 from . import __version__
 from .config import Site
 from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError, WriterError
+from .framestack import call_with_room
 from .model import Article
 from .readers import is_source, read_source
 from .theme import Theme
@@ -253,6 +254,12 @@ def _guarded(name: str, path: Path, diags: Diagnostics, make: Callable[[], bytes
 
 
 def _run_job(job: _Job) -> _Done:
+    """Read one source and render it in every writer asked for (in a pool
+    worker, or in the caller's process for ``--jobs 1``)."""
+    return call_with_room(_render_job, job)
+
+
+def _render_job(job: _Job) -> _Done:
     diags = Diagnostics()
     site: Site = _W["site"]
     try:
