@@ -8,12 +8,11 @@ crossing a chunk boundary: a WeasyPrint article made about 700 ``mmap`` and
 ``munmap`` calls and as many page faults, 3-5 ms of system time in 120 ms.
 
 A chunk is made large enough for the frame that needs it (to the next power
-of two). :func:`call_with_room` calls through a function whose frame has
-room for :data:`SLOTS` local variables it never uses: that frame starts a
-1 MiB chunk and leaves half of it to the frames of the call, so the work
+of two). :func:`call_with_room` calls through a function whose frame asks
+for :data:`SLOTS` slots of evaluation stack it never uses: that frame starts
+a 1 MiB chunk and leaves half of it to the frames of the call, so the work
 below it grows and shrinks inside one chunk, mapped once per call. Where the
-interpreter keeps frames elsewhere, the padding costs a few microseconds and
-changes nothing else.
+interpreter keeps frames elsewhere, the padding changes nothing.
 """
 
 from __future__ import annotations
@@ -25,8 +24,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 SLOTS = 65_000
-"""Unused local variables in the calling frame: 520 KB of slots, which
-CPython rounds up to a 1 MiB chunk (the frames below get the other half)."""
+"""Unused evaluation-stack slots of the calling frame: 520 KB, which CPython
+rounds up to a 1 MiB chunk (the frames below get the other half)."""
 
 
 def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -35,9 +34,8 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any])
 
 def _roomy() -> Callable[..., Any]:
     code = _call.__code__
-    pads = tuple(f"_room{i}" for i in range(SLOTS))
     try:
-        code = code.replace(co_varnames=code.co_varnames + pads, co_nlocals=code.co_nlocals + SLOTS)
+        code = code.replace(co_stacksize=code.co_stacksize + SLOTS)
     except (TypeError, ValueError):  # an interpreter whose code objects do not take this
         return _call
     return types.FunctionType(code, _call.__globals__, "_call_with_room")
