@@ -455,8 +455,10 @@ class Builder:
         return clean
 
     def _sane_entry(self, rel: str, e: dict[str, Any]) -> dict[str, Any]:
-        outputs = e.get("outputs") if isinstance(e.get("outputs"), dict) else {}
-        digests = e.get("digests") if isinstance(e.get("digests"), dict) else {}
+        outputs = e.get("outputs")
+        outputs = outputs if isinstance(outputs, dict) else {}
+        digests = e.get("digests")
+        digests = digests if isinstance(digests, dict) else {}
         entry: dict[str, Any] = {
             "outputs": {n: o for n, o in outputs.items() if isinstance(o, dict) and self._inside(o.get("path"))
                         and isinstance(o.get("key"), str) and isinstance(o.get("media_type"), str)
@@ -853,12 +855,14 @@ class Builder:
                         else w.render_collection(articles, ctx))
                 # written one by one as the writer yields them: a large archive is never all in memory
                 for rel, value in (made.items() if isinstance(made, Mapping) else made):
-                    data: bytes | None = value
+                    data: bytes | None
                     if isinstance(value, Keyed):
                         keys[rel], data = value.key, value.data
                         if data is None and ctx.previous.get(rel) != value.key:
                             raise WriterError(f"kept {rel} as it was, but it was not made from the same "
                                               "inputs (a bug in the writer)")
+                    else:
+                        data = value
                     if data is not None:
                         digest = hashlib.sha256(data).digest()
                         if shared.get(rel) != digest:  # another writer just wrote it (feed media): written once

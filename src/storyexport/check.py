@@ -38,6 +38,7 @@ class Result:
 
 def check_pdf(path: Path) -> Result:
     from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject
 
     r = Result(path, "pdf")
     try:
@@ -45,7 +46,7 @@ def check_pdf(path: Path) -> Result:
         root = pdf.trailer["/Root"]
         if len(pdf.pages) == 0:
             r.fail("no pages")
-        if "/StructTreeRoot" not in root:
+        if not isinstance(root, DictionaryObject) or "/StructTreeRoot" not in root:
             r.fail("not tagged (no structure tree)")
         if not (pdf.metadata and pdf.metadata.title):
             r.fail("no document title")
@@ -116,11 +117,11 @@ def check_feed(path: Path) -> Result:
                 r.fail(f"feed needs exactly one {tag}")
         feed_author = root.find(f"{ATOM}author") is not None
         entries = root.findall(f"{ATOM}entry")
-        for e in entries:
+        for entry in entries:
             for tag in ("id", "title", "updated"):
-                if len(e.findall(f"{ATOM}{tag}")) != 1:
+                if len(entry.findall(f"{ATOM}{tag}")) != 1:
                     r.fail(f"entry needs exactly one {tag}")
-            if not feed_author and e.find(f"{ATOM}author") is None:
+            if not feed_author and entry.find(f"{ATOM}author") is None:
                 r.fail("entry without author (and no feed author)")
         r.notes.append(f"{len(entries)} entries")
     elif root.tag == "rss":

@@ -38,7 +38,7 @@ def loader_only() -> Iterator[None]:
     """While inside, ``find_library`` finds nothing, so libraries load only
     by names the dynamic loader knows (sonames, paths)."""
     saved = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None  # type: ignore[assignment]
+    ctypes.util.find_library = lambda name: None
     try:
         yield
     finally:

@@ -166,13 +166,13 @@ def as_authors(value: object, ctx: SourceContext, line: int | None) -> list[Auth
             if name:
                 out.append(Author(name))
         elif isinstance(v, dict):
-            name = v.get("name")
-            if not isinstance(name, str) or not name.strip():
+            given = v.get("name")
+            if not isinstance(given, str) or not given.strip():
                 raise ctx.error(line, f"author: a mapping needs a 'name', got {_show(v)}")
             email, url = v.get("email", ""), v.get("url", v.get("website", ""))
             if not isinstance(email, str) or not isinstance(url, str):
                 raise ctx.error(line, "author: email and url must be text")
-            out.append(Author(ctx.clean(name.strip(), line, "author"), email.strip(), url.strip()))
+            out.append(Author(ctx.clean(given.strip(), line, "author"), email.strip(), url.strip()))
         else:
             raise ctx.error(line, f"author: expected a name or a mapping, got {_show(v)}")
     return out

@@ -24,14 +24,19 @@ _MISSING_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
 GLANCE = re.compile(r"^\s*story at a glance\s*:?\s*$", re.IGNORECASE)
 
 
+class _EveryLink(MarkdownIt):
+    """Lets every link through to the model builder, which vets it and warns;
+    markdown-it would silently leave a javascript: link as literal text."""
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
 @cache
 def _parser(max_nesting: int) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "maxNesting": max_nesting})
+    md = _EveryLink("commonmark", {"html": True, "maxNesting": max_nesting})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    # Let every link through to the model builder, which vets it and warns;
-    # markdown-it would silently leave a javascript: link as literal text.
-    md.validateLink = lambda url: True
     return md
 
 

@@ -92,7 +92,7 @@ def _is_bullets(chunk: list[str]) -> bool:
 
 
 def _bullets(ctx: SourceContext, start: int, chunk: list[str]) -> list[tuple[m.Inline, ...]]:
-    out = []
+    out: list[tuple[m.Inline, ...]] = []
     for k, line in enumerate(chunk):
         match = _BULLET.match(line)
         assert match is not None

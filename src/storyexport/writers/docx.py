@@ -35,6 +35,7 @@ from docx.oxml.parser import parse_xml
 from docx.oxml.section import CT_SectPr
 from docx.oxml.shape import CT_Inline
 from docx.parts.hdrftr import FooterPart, HeaderPart
+from docx.parts.story import StoryPart
 
 from .. import model as m
 from ..config import Site
@@ -200,7 +201,9 @@ def _package_members(doc: docx.document.Document) -> list[tuple[str, bytes]]:
     out = _Members()
     PackageWriter._write_content_types_stream(out, package.parts)
     PackageWriter._write_pkg_rels(out, package.rels)
-    PackageWriter._write_parts(out, package.parts)
+    # python-docx annotates the physical writer as PhysPkgWriter, a factory class with
+    # no methods; these steps only call write(uri, blob), which _Members has
+    PackageWriter._write_parts(out, package.parts)  # type: ignore[arg-type]
     return out.items
 
 
@@ -214,7 +217,7 @@ class _Builder:
         self.rtl = meta.direction == "rtl"
         self.styles = StyleSet(self.t, scripts_for(self.t, meta.language, self.rtl))
         self.doc = writer.new_document(self.styles.scripts)
-        self.part = self.doc.part  # owner of relationships for what is being built (document or footnotes)
+        self.part: StoryPart = self.doc.part  # owner of relationships for what is being built (document or footnotes)
         self.sect = self.doc.element.body.sectPr
         page = self.t.page
         self.text_width = page["width"] - page["margin_left"] - page["margin_right"]

@@ -20,14 +20,15 @@ from xml.sax.saxutils import escape
 
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.package import OpcPackage
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part, XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, nsmap
 from docx.oxml.parser import oxml_parser
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.package import Package
 from docx.parts.story import StoryPart
+from docx.shared import Emu
 
 from ..theme import Theme
 from .fonts import font_bytes
@@ -120,8 +121,8 @@ def half_points(pt: float) -> int:
     return round(pt * 2)
 
 
-def emu(pt: float) -> int:
-    return round(pt * 12700)
+def emu(pt: float) -> Emu:
+    return Emu(round(pt * 12700))
 
 
 def hexcolor(color: str) -> str:
@@ -235,7 +236,7 @@ class FootnotesPart(StoryPart):
     links with relationships of their own."""
 
     @classmethod
-    def new(cls, package: OpcPackage) -> FootnotesPart:
+    def new(cls, package: Package) -> FootnotesPart:
         sep = ('<w:footnote w:type="{kind}" w:id="{id}"><w:p><w:pPr><w:spacing w:after="0" w:line="240"'
                ' w:lineRule="auto"/></w:pPr><w:r><w:{kind}/></w:r></w:p></w:footnote>')
         xml = (f'<w:footnotes {nsdecls("w", "r")}>' + sep.format(kind="separator", id=-1)
@@ -348,7 +349,7 @@ def embedded_fonts(theme: Theme, roles: Sequence[str], extra_family: str = "") -
     return list(entries.values()), files, refused
 
 
-def font_table_part(package: OpcPackage, entries: Sequence[FontEntry],
+def font_table_part(package: Package, entries: Sequence[FontEntry],
                     files: Mapping[str, Sequence[tuple[bool, bool, bytes]]]) -> XmlPart:
     """``word/fontTable.xml`` listing ``entries``; faces in ``files`` (family ->
     (bold, italic, ttf bytes)) are embedded as obfuscated ``word/fonts/*.odttf``."""
@@ -397,7 +398,7 @@ def settings_children(tab_stop_pt: float, language: str, east_asian: str, bidi: 
     ) if c is not None]
 
 
-def app_properties_part(package: OpcPackage, company: str, words: int, characters: int) -> Part:
+def app_properties_part(package: Package, company: str, words: int, characters: int) -> Part:
     """``docProps/app.xml`` naming storyexport instead of the template's
     "Microsoft Macintosh Word" and its zero counts."""
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

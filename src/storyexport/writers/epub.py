@@ -294,7 +294,7 @@ class _Members:
         self.items.append((name, data.encode("utf-8") if isinstance(data, str) else data))
 
 
-class _PackageWriter(epub.EpubWriter):  # type: ignore[misc]
+class _PackageWriter(epub.EpubWriter):
     """EbookLib's writer, with the package element finished our way:
     ``xml:lang`` for the language of the metadata, and without EbookLib's
     declaration of the ``rendition:`` prefix, which EPUB 3 predefines and no

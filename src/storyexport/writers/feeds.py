@@ -182,7 +182,8 @@ def content_html(article: m.Article, ctx: RenderContext, link: str, media: Media
         raw = f'<div dir="rtl" lang="{html.escape(article.meta.language)}">{raw}</div>'
     # Without base_url there is no absolute link (and no feed: rendering the
     # digests stops with one error), so there is nothing to rewrite against.
-    rewrite = ("rewrite_with_base", link) if urlsplit(link).scheme else None
+    rewrite: tuple[Literal["rewrite_with_base"], str] | None = (
+        ("rewrite_with_base", link) if urlsplit(link).scheme else None)
     return nh3.clean(raw, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES,
                      filter_style_properties={"text-align"}, url_relative=rewrite)
 
@@ -363,8 +364,11 @@ def documents(items: list[Item], site: Site, main_file: str, archive_stem: str, 
     for channel, subset in feed_sets(items, site):
         current = channel.prefix + main_file
         newest = max((i.updated for i in subset), default=fallback_date(site))
-        pages: list[Page[Item]] = paginate(subset, site.feed_limit, current,
-                                           lambda n, p=channel.prefix: f"{p}archive/{archive_stem}-{n}.{ext}")
+
+        def archive_path(n: int, p: str = channel.prefix) -> str:
+            return f"{p}archive/{archive_stem}-{n}.{ext}"
+
+        pages: list[Page[Item]] = paginate(subset, site.feed_limit, current, archive_path)
         for page in pages:
             updated = max((i.updated for i in page.items), default=newest) if page.archive else newest
             out.append(Document(channel, page.items, page.path, site.absolute(page.path), site.absolute(current),
@@ -397,7 +401,7 @@ class FeedWriter(Writer):
         return item_digest(article, ctx, self.site)
 
     def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext
-                       ) -> Iterator[tuple[str, bytes]]:
+                       ) -> Iterator[tuple[str, bytes | Keyed]]:
         """Feed files one at a time (the build writes each as it comes). The
         items are planned once per build and shared by the three feed writers."""
         require_base_url(self.site)
@@ -406,9 +410,9 @@ class FeedWriter(Writer):
             ctx.memo[key] = (digests, *collect_items(digests, ctx, self.site))
         _, items, media = ctx.memo[key]
         for doc in documents(items, self.site, self.main_file, self.name, self.extension):
-            key = document_key(doc)
+            doc_key = document_key(doc)
             # an archive page of old stories is the same file as last time: not made again
-            yield doc.path, Keyed(key, None if ctx.previous.get(doc.path) == key else self.serialize(doc))
+            yield doc.path, Keyed(doc_key, None if ctx.previous.get(doc.path) == doc_key else self.serialize(doc))
         for rel in sorted(media):
             try:
                 yield rel, ctx.file_bytes(media[rel])
@@ -423,7 +427,7 @@ class FeedWriter(Writer):
 # feedgen extensions: what feedgen does not write itself ------------------
 
 
-class _ChannelExtension(BaseExtension):  # type: ignore[misc]
+class _ChannelExtension(BaseExtension):
     """RFC 5005 links and ``fh:archive`` (Atom, and RSS per its appendix B)."""
 
     kind: Literal["rss", "atom"] = "atom"
@@ -450,7 +454,7 @@ class _ChannelExtension(BaseExtension):  # type: ignore[misc]
         return feed
 
 
-class _ItemExtension(BaseEntryExtension):  # type: ignore[misc]
+class _ItemExtension(BaseEntryExtension):
     """``dc:creator`` for authors without an email and ``atom:updated`` in RSS;
     in Atom, ``xml:lang`` when the entry's language differs from the feed's,
     and the entry's links (feedgen 1.0 drops their rel, type and length, which

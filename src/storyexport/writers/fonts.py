@@ -107,6 +107,10 @@ def _fonttools_subset(path: str, cps: list[int]) -> bytes:
     return out.getvalue()
 
 
+# a C function's name, return type (None: void) and argument types, for ctypes
+_Signature = tuple[str, type | None, list[type]]
+
+
 class _HarfBuzz:
     """The few HarfBuzz calls a subset (``hb-subset``) and a face's code
     points take, through ctypes (no Python binding needed: the library comes
@@ -118,7 +122,7 @@ class _HarfBuzz:
 
     def __init__(self, lib: ctypes.CDLL) -> None:
         vp, uint = ctypes.c_void_p, ctypes.c_uint
-        for name, restype, argtypes in (
+        signatures: tuple[_Signature, ...] = (
             ("hb_blob_create_or_fail", vp, [ctypes.c_char_p, uint, ctypes.c_int, vp, vp]),
             ("hb_blob_destroy", None, [vp]),
             ("hb_blob_get_data", ctypes.c_void_p, [vp, ctypes.POINTER(uint)]),
@@ -133,20 +137,22 @@ class _HarfBuzz:
             ("hb_set_add", None, [vp, ctypes.c_uint32]),
             ("hb_set_clear", None, [vp]),
             ("hb_set_invert", None, [vp]),
-        ):
+        )
+        for name, restype, argtypes in signatures:
             fn = getattr(lib, name)
             fn.restype, fn.argtypes = restype, argtypes
         self.lib = lib
         self.can_collect = bool(lib.hb_version_atleast(4, 2, 0))  # hb_set_next_many
         if self.can_collect:
-            for name, restype, argtypes in (
+            signatures = (
                 ("hb_blob_create_from_file_or_fail", vp, [ctypes.c_char_p]),
                 ("hb_set_create", vp, []),
                 ("hb_set_destroy", None, [vp]),
                 ("hb_face_collect_unicodes", None, [vp, vp]),
                 ("hb_set_get_population", uint, [vp]),
                 ("hb_set_next_many", uint, [vp, ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32), uint]),
-            ):
+            )
+            for name, restype, argtypes in signatures:
                 fn = getattr(lib, name)
                 fn.restype, fn.argtypes = restype, argtypes
 

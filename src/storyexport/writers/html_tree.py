@@ -59,10 +59,13 @@ def html_tree(xhtml: str) -> ET.Element | None:
             return None  # an element of another vocabulary (SVG, MathML): the HTML parser treats those its own way
         el.tag = tag
         if el.attrib:
-            names = {k: _html_name(k) for k in el.attrib}
-            if None in names.values():
-                return None
-            el.attrib = {names[k]: v for k, v in el.attrib.items()}
+            attrib = {}
+            for k, v in el.attrib.items():
+                name = _html_name(k)
+                if name is None:
+                    return None
+                attrib[name] = v
+            el.attrib = attrib
     if root.tag != "html" or [c.tag for c in root] != ["head", "body"]:
         return None
     for prefix, uri in builder.declared:

@@ -74,7 +74,7 @@ def tune() -> None:
     from weasyprint.pdf import fonts
 
     if not isinstance(getattr(pydyf, "zlib", None), _Deflate):
-        pydyf.zlib = _Deflate()  # type: ignore[attr-defined]
+        pydyf.zlib = _Deflate()
     if not isinstance(fonts.ffi, _OpenArrays):
         fonts.ffi = _OpenArrays(fonts.ffi)
 
