@@ -31,12 +31,13 @@ test: $(STAMP) ## run the test suite, then validate the exported samples with `s
 	$(BIN)/storyexport --quiet
 	$(BIN)/storyexport check dist
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, then mypy (settings in pyproject.toml)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP) ## benchmarks against pandoc and bare WeasyPrint (N=100 articles by default)
 	$(BIN)/python bench/run.py --n $${N:-100}
 
 clean: ## remove dist/ and caches (keeps .venv)
-	rm -rf dist .pytest_cache .ruff_cache .hypothesis
+	rm -rf dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
