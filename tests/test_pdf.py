@@ -534,6 +534,8 @@ def test_open_arrays_are_the_arrays_asked_for() -> None:
     short = arrays.new("hb_codepoint_t[4]", [1])
     assert ffi.typeof(short) is ffi.typeof("hb_codepoint_t[4]") and list(short) == [1, 0, 0, 0]
     assert arrays.new("hb_codepoint_t *", 5)[0] == 5 and arrays.sizeof("hb_codepoint_t") == 4
+    name = arrays.new("char[4]", b"GSUB")  # bytes keep their exact size: no terminating NUL added
+    assert ffi.sizeof(name) == 4 and ffi.buffer(name)[:] == b"GSUB"
 
 
 def test_markup_expat_cannot_vouch_for_falls_back() -> None:

@@ -63,7 +63,8 @@ class _OpenArrays:
             length = int(sized.group(2))
             if init is None:
                 return self._ffi.new(f"{sized.group(1)}[]", length)
-            if hasattr(init, "__len__") and len(init) == length:
+            # (a string would get a terminating NUL in an open array: one item more)
+            if isinstance(init, list | tuple) and len(init) == length:
                 return self._ffi.new(f"{sized.group(1)}[]", init)
         return self._ffi.new(cdecl, init)
 
