@@ -120,6 +120,11 @@ def stage(target: Path, data: bytes, durable: bool = False) -> str:
     return tmp
 
 
+def cannot_write(source: str, out: Path, rel: str, e: OSError) -> Diagnostic:
+    """The located error for an output that could not be written."""
+    return Diagnostic(source, None, f"cannot write {out / rel}: {e.strerror or e}", "error")
+
+
 def atomic_write(target: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` so that ``target`` is either the old or the new file.
 
@@ -295,7 +300,7 @@ def _render_job(job: _Job) -> _Done:
         try:
             outputs[name] = _Staged(rel, stage(safe_target(job.out, rel), data), len(data))
         except OSError as e:
-            diags.add(Diagnostic(str(job.path), None, f"cannot write {job.out / rel}: {e.strerror or e}", "error"))
+            diags.add(cannot_write(str(job.path), job.out, rel, e))
     digests: dict[str, bytes] = {}
     for family, name in job.digests:
         data = _guarded(name, job.path, diags, functools.partial(_digest_json, writers[name], article, ctx))
@@ -611,13 +616,14 @@ class Builder:
         try:
             atomic_write(safe_target(self.out, rel), data, durable)
         except OSError as e:
-            d = Diagnostic(source or str(self.out / rel), None,
-                           f"cannot write {self.out / rel}: {e.strerror or e}", "error")
-            res.errors.append(d)
-            self.diagnostics.add(d)
+            self._error(res, cannot_write(source or str(self.out / rel), self.out, rel, e))
             return False
         res.written.append(rel)
         return True
+
+    def _error(self, res: BuildResult, d: Diagnostic) -> None:
+        res.errors.append(d)
+        self.diagnostics.add(d)
 
     def _place(self, staged: _Staged, res: BuildResult, source: str) -> bool:
         """Move a staged output over its target (one rename: the target is
@@ -627,9 +633,7 @@ class Builder:
         except OSError as e:
             with contextlib.suppress(OSError):
                 os.unlink(staged.tmp)
-            d = Diagnostic(source, None, f"cannot write {self.out / staged.rel}: {e.strerror or e}", "error")
-            res.errors.append(d)
-            self.diagnostics.add(d)
+            self._error(res, cannot_write(source, self.out, staged.rel, e))
             return False
         res.written.append(staged.rel)
         return True
@@ -681,9 +685,7 @@ class Builder:
                 entry["digests"][family] = {"file": file, "key": self._digest_keys[family]}
             except OSError as e:
                 entry["digests"].pop(family, None)
-                err = Diagnostic(str(d.path), None, f"cannot write {self.out / file}: {e.strerror or e}", "error")
-                res.errors.append(err)
-                self.diagnostics.add(err)
+                self._error(res, cannot_write(str(d.path), self.out, file, e))
 
     def _execute(self, jobs: list[_Job]) -> Iterator[_Done]:
         if not jobs:
@@ -727,10 +729,8 @@ class Builder:
             if len(rels) > 1:
                 for rel in rels:
                     others = ", ".join(r for r in rels if r != rel)
-                    d = Diagnostic(self._display(rel), None,
-                                   f"slug {slug!r} is also used by {others}; not exported", "error")
-                    res.errors.append(d)
-                    self.diagnostics.add(d)
+                    self._error(res, Diagnostic(self._display(rel), None,
+                                                f"slug {slug!r} is also used by {others}; not exported", "error"))
                     entries[rel] = {"error": True, "outputs": entries[rel].get("outputs", {}),
                                     "digests": entries[rel].get("digests", {})}
 
@@ -874,9 +874,7 @@ class Builder:
                 if isinstance(e, DigestError) and w.digest_family:
                     d = digests[w.digest_family].discard(e.index, e.message)
                     broken.add(w.digest_family)
-                d = Diagnostic(d.path, d.line, f"{name}: {d.message}", "error")
-                res.errors.append(d)
-                self.diagnostics.add(d)
+                self._error(res, Diagnostic(d.path, d.line, f"{name}: {d.message}", "error"))
                 continue
             if not ok:
                 continue  # not recorded: the next export retries
