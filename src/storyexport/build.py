@@ -38,6 +38,7 @@ from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError, Writ
 from .framestack import call_with_room
 from .model import Article
 from .readers import is_source, read_source
+from .safeio import read_regular_file
 from .theme import Theme
 from .writers import Keyed, OutputInfo, RenderContext, Writer, load
 
@@ -340,17 +341,6 @@ def _size(path: Path) -> int | None:
     return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
-def _regular_file_bytes(path: str) -> bytes:
-    """A file's bytes, refused (``OSError``) unless it is a regular file
-    reached without following a final link: a path from the manifest is
-    hashed, and a hand-edited one naming ``/dev/zero`` must not hang it."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"not a regular file: {path}")
-        return f.read()
-
-
 def _is_warning(w: Any) -> bool:
     """A warning as the manifest keeps it: ``[path, line or null, message]``."""
     return (isinstance(w, list) and len(w) == 3 and isinstance(w[0], str)
@@ -568,7 +558,7 @@ class Builder:
                 digest = self._asset_digests.get(apath)
                 if digest is None:
                     try:
-                        digest = hashlib.sha256(_regular_file_bytes(apath)).hexdigest()
+                        digest = hashlib.sha256(read_regular_file(apath)).hexdigest()
                     except OSError:
                         digest = "absent"  # a watched image that is missing or unusable, or one gone since
                     self._asset_digests[apath] = digest

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal
 from ..config import Site
 from ..errors import Diagnostics, UsageError
 from ..model import Article, Asset
+from ..safeio import read_regular_file
 from ..theme import Theme
 
 GROUP = "storyexport.writers"
@@ -72,12 +73,11 @@ class RenderContext:
 
     def file_bytes(self, path: str) -> bytes:
         """Bytes of an asset file, refused (``OSError``) outside the source tree."""
-        p = Path(path)
-        if self.source_root is not None:
-            real = p.resolve()
-            if not real.is_relative_to(self.source_root.resolve()) or not real.is_file():
-                raise PermissionError(f"not a file inside the source tree: {path}")
-        return p.read_bytes()
+        real = Path(path).resolve()
+        if self.source_root is not None and (not real.is_relative_to(self.source_root.resolve())
+                                             or not real.is_file()):
+            raise PermissionError(f"not a file inside the source tree: {path}")
+        return read_regular_file(real)
 
     def warn(self, article: Article | None, message: str) -> None:
         self.diagnostics.warn(article.source_path if article else "storyexport", None, message)

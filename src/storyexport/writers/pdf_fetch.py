@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import stat
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..safeio import read_regular_file
 
 Refusal = Callable[[str, str], None]
 """Called with (url, reason) when a resource is refused."""
@@ -86,14 +87,8 @@ class SafeFetcher(URLFetcher):
         if not self.allowed_path(real):
             raise self.refuse(url, "outside the article's assets and the theme")
         try:
-            # O_NOFOLLOW: ``real`` has no symlinks left; one appearing now is an attack.
-            # O_NONBLOCK: opening a FIFO must not hang; it is refused below.
-            fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            data = read_regular_file(real)  # ``real`` has no links left: one appearing now is refused
         except OSError as e:
-            raise self.refuse(url, f"cannot open: {e.strerror}") from None
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise self.refuse(url, "not a regular file")
-            data = f.read()
+            raise self.refuse(url, f"cannot read: {e.strerror or e}") from None
         media_type = mimetypes.guess_type(real)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body=data, headers={"Content-Type": media_type})
