@@ -116,8 +116,8 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
 
 def test_second_export_waits_for_the_lock(tmp_path: Path) -> None:
     root = project(tmp_path, {"a.md": GOOD})
-    (root / "dist").mkdir()
-    with open(root / "dist" / ".storyexport.lock", "a+b") as lock:
+    (root / ".storyexport" / "dist").mkdir(parents=True)
+    with open(root / ".storyexport" / "dist" / "lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         exe = str(Path(sys.executable).with_name("storyexport"))
         proc = subprocess.Popen([exe, "--format", "html"], cwd=root, stderr=subprocess.PIPE, text=True)
@@ -158,7 +158,7 @@ def feed_project(tmp_path: Path) -> Path:
 
 
 def digests(root: Path) -> dict[str, os.stat_result]:
-    return {p.name: p.stat() for p in (root / "dist" / ".storyexport-cache").rglob("*.json")}
+    return {p.name: p.stat() for p in (root / ".storyexport" / "dist" / "cache").rglob("*.json")}
 
 
 def test_one_changed_article_is_the_only_one_digested_again(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_lost_digest_cache_is_rebuilt_to_the_same_feeds(tmp_path: Path) -> None:
     root = feed_project(tmp_path)
     assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
     feeds = {n: (root / "dist" / n).read_bytes() for n in ("feed.xml", "atom.xml", "feed.json")}
-    shutil.rmtree(root / "dist" / ".storyexport-cache")
+    shutil.rmtree(root / ".storyexport" / "dist" / "cache")
     (root / "dist" / "feed.xml").unlink()
     r = run_cli("--format", FEEDS, "--jobs", "1", "-v", cwd=root)
     assert r.returncode == 0, r.stderr
@@ -209,7 +209,7 @@ def test_tampered_digest_cannot_read_outside_the_source_tree(tmp_path: Path) -> 
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"CANARY-OUTSIDE-THE-TREE")
     assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
-    for p in (root / "dist" / ".storyexport-cache").rglob("*.json"):
+    for p in (root / ".storyexport" / "dist" / "cache").rglob("*.json"):
         d = json.loads(p.read_text())
         if d["media"]:
             d["media"] = {rel: str(secret) for rel in d["media"]}

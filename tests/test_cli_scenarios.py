@@ -18,7 +18,7 @@ from conftest import run_cli
 FEEDS = "html,rss,atom,jsonfeed"
 SITE = '[site]\ntitle = "T"\nbase_url = "https://news.example.org/"\n'
 CHART = Path(__file__).resolve().parent.parent / "source" / "images" / "chart.png"
-MANIFEST = ".storyexport-manifest.json"
+MANIFEST = ".storyexport/dist/manifest.json"
 
 
 def story(title: str, date: str = "2024-01-02", extra: str = "", body: str = "") -> str:
@@ -45,7 +45,7 @@ def feed_urls(root: Path) -> list[str]:
 
 
 def manifest(root: Path) -> dict[str, Any]:
-    return json.loads((root / "dist" / MANIFEST).read_text())
+    return json.loads((root / MANIFEST).read_text())
 
 
 def files(root: Path) -> set[str]:
@@ -84,7 +84,7 @@ def test_damaged_manifest_means_a_safe_rebuild(tmp_path: Path, damage: str) -> N
     victim.write_text('{"title": "CANARY", "url": "https://evil.example/"}')
     assert export(root).returncode == 0
     good = {n: (root / "dist" / n).read_bytes() for n in ("a.html", "b.html", "feed.json", "feed.xml")}
-    (root / "dist" / MANIFEST).write_text(json.dumps(DAMAGE[damage](manifest(root))))
+    (root / MANIFEST).write_text(json.dumps(DAMAGE[damage](manifest(root))))
     (root / "dist" / "a.html").unlink()  # must come back, whatever the manifest says
     (root / "dist" / "feed.xml").unlink()
     r = export(root)
@@ -107,8 +107,8 @@ def test_manifest_asset_that_is_a_link_to_a_device_is_not_read(tmp_path: Path) -
     link = root / "source" / "images" / "zero.png"
     link.symlink_to("/dev/zero")
     m = manifest(root)
-    m["sources"]["a.md"]["assets"] = {str(link.parent.resolve() / link.name): "0"}
-    (root / "dist" / MANIFEST).write_text(json.dumps(m))
+    m["sources"]["a.md"]["assets"] = {"images/zero.png": "0"}
+    (root / MANIFEST).write_text(json.dumps(m))
     r = run_cli("--format", FEEDS, "--jobs", "1", "-v", cwd=root, timeout=120)  # a hang fails, not waits
     assert r.returncode == 0, r.stderr
     assert "wrote dist/a.html" in r.stdout  # its key could not be computed: read again
@@ -248,7 +248,7 @@ def test_damaged_digest_is_reported_then_rebuilt(tmp_path: Path, damage: str) ->
     root = make(tmp_path, {"a.md": story("A"), "b.md": story("B", "2024-01-03")})
     assert export(root).returncode == 0
     clean = (root / "dist" / "feed.json").read_bytes()
-    digest = root / "dist" / manifest(root)["sources"]["a.md"]["digests"]["storyexport.feeds"]["file"]
+    digest = root / ".storyexport" / "dist" / manifest(root)["sources"]["a.md"]["digests"]["storyexport.feeds"]["file"]
     data = digest.read_bytes()
     digest.write_bytes(DIGEST_DAMAGE[damage](data))
     (root / "dist" / "feed.json").unlink()

@@ -14,7 +14,7 @@ ALL = ",".join(available())
 
 def files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".storyexport.lock"}
+            if p.is_file()}
 
 
 def test_two_clean_builds_are_byte_identical(exported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

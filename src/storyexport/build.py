@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -42,10 +43,13 @@ from .safeio import read_regular_file
 from .theme import Theme
 from .writers import Keyed, OutputInfo, RenderContext, Writer, load
 
-MANIFEST = ".storyexport-manifest.json"
-LOCK = ".storyexport.lock"
+STATE = ".storyexport"  # the build's bookkeeping, beside the output folder (see state_folder)
+MANIFEST = "manifest.json"
+LOCK = "lock"
+CACHE = "cache"  # per-article digests for collection writers (see Writer.digest_family)
+# where earlier versions kept the bookkeeping, inside the output folder: read once, then removed
+LEGACY_MANIFEST, LEGACY_CACHE, LEGACY_LOCK = ".storyexport-manifest.json", ".storyexport-cache", ".storyexport.lock"
 IN_FLIGHT_PER_WORKER = 4  # jobs queued per pool worker: keeps workers busy, bounds memory
-CACHE = ".storyexport-cache"  # per-article digests for collection writers (see Writer.digest_family)
 
 
 @dataclass
@@ -75,6 +79,21 @@ def find_sources(paths: Sequence[Path], root: Path) -> list[Path]:
 
 
 # ----------------------------------------------------------------- writes
+
+
+def state_folder(out: Path, site: Site) -> Path:
+    """Where the build keeps its bookkeeping for the output folder ``out``
+    (manifest, digest cache, lock): never inside ``out``, so the output folder
+    can be published as it is. ``[build] state`` names the folder (default
+    ``.storyexport`` beside the output folder, i.e. beside ``storyexport.toml``
+    for the default ``dist``); each output folder has its own subfolder."""
+    named = out if out.name else out.absolute()  # "dist" stays relative; "." is named by its path
+    top = Path(site.state) if site.state else named.parent / STATE
+    state = top / (named.name or "out")
+    if state.absolute().resolve().is_relative_to(out.absolute().resolve()):
+        raise StoryExportError(f"the state folder {state} must not be inside the output folder {out}",
+                               site.config_path)
+    return state
 
 
 def safe_target(out: Path, rel: str) -> Path:
@@ -142,15 +161,24 @@ def atomic_write(target: Path, data: bytes, durable: bool = True) -> None:
         raise
 
 
-@contextlib.contextmanager
-def locked(out: Path, wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold an exclusive lock on the output folder for the whole export."""
+def make_folder(folder: Path, what: str) -> None:
+    """Create ``folder`` (and its parents), or say in one line why not."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        f = open(out / LOCK, "a+b")  # noqa: SIM115 (closed by the with below)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:  # a file named like the folder, no permission, read-only disk
-        what = "is not a folder" if out.exists() and not out.is_dir() else f"cannot be used: {e.strerror or e}"
-        raise StoryExportError(f"output folder {out} {what}") from None
+        why = "is not a folder" if folder.exists() and not folder.is_dir() else f"cannot be used: {e.strerror or e}"
+        raise StoryExportError(f"{what} {folder} {why}") from None
+
+
+@contextlib.contextmanager
+def locked(state: Path, wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on the state folder (so on its output folder)
+    for the whole export."""
+    make_folder(state, "state folder")
+    try:
+        f = open(state / LOCK, "a+b")  # noqa: SIM115 (closed by the with below)
+    except OSError as e:
+        raise StoryExportError(f"state folder {state} cannot be used: {e.strerror or e}") from None
     with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -376,8 +404,12 @@ class Builder:
     force: bool = False
     strict: bool = False
     progress: Callable[[int, int, str], None] | None = None
+    state: Path | None = None  # the bookkeeping folder; default: state_folder(out, site)
 
     def __post_init__(self) -> None:
+        if self.state is None:
+            self.state = state_folder(self.out, self.site)
+        self._state: Path = self.state
         self.writers = {n: load(n)(self.theme, self.site) for n in self.writer_names}
         self.article_writers = tuple(n for n, w in self.writers.items() if w.scope == "article")
         self.collection_writers = tuple(n for n, w in self.writers.items() if w.scope == "collection")
@@ -405,7 +437,8 @@ class Builder:
         family instead of the writer's name, as every writer of the family
         shares it."""
         w = self.writers[name]
-        site = json.dumps({k: str(v) for k, v in vars(self.site).items() if k != "config_path"}, sort_keys=True)
+        site = json.dumps({k: str(v) for k, v in vars(self.site).items() if k not in ("config_path", "state")},
+                          sort_keys=True)
         writer_code = sys.modules[type(w).__module__].__file__ or ""
         h = hashlib.sha256(f"{__version__}|{_code_fingerprint()}|{family or name}|{w.version}|"
                            f"{self.theme.fingerprint}|{site}".encode())
@@ -413,11 +446,26 @@ class Builder:
         return h.hexdigest()[:16]
 
     def _load_manifest(self) -> dict[str, Any]:
-        try:
-            data = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        return self._sane_manifest(data)
+        """The last export's manifest; failing that, one an earlier version
+        left in the output folder (its outputs are still cleaned up when
+        stale; everything is rebuilt, as its entries name images by absolute
+        path)."""
+        for path in (self._state / MANIFEST, self.out / LEGACY_MANIFEST):
+            try:
+                return self._sane_manifest(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue
+        return self._sane_manifest(None)
+
+    def _remove_legacy(self) -> None:
+        """Remove the bookkeeping earlier versions kept in the output folder,
+        which would otherwise be published with it."""
+        for name in (LEGACY_MANIFEST, LEGACY_LOCK):
+            with contextlib.suppress(OSError):
+                safe_target(self.out, name).unlink()
+        cache = self.out / LEGACY_CACHE
+        if cache.is_dir() and not cache.is_symlink():
+            shutil.rmtree(cache, ignore_errors=True)
 
     def _sane_manifest(self, data: Any) -> dict[str, Any]:
         """The manifest as far as it can be trusted. It is data on disk (a
@@ -484,18 +532,19 @@ class Builder:
                 and not any(part in ("", ".", "..") for part in rel.split("/")))
 
     def _in_source(self, path: Any) -> bool:
-        """Whether an asset path from the manifest is an absolute path below the
-        source tree (lexically; :func:`_regular_file_bytes` reads it)."""
-        return (isinstance(path, str) and "\0" not in path and os.path.isabs(path)
-                and os.path.normpath(path).startswith(str(self._root).rstrip(os.sep) + os.sep))
+        """Whether an asset path from the manifest is a relative path below
+        the source root (lexically; :func:`read_regular_file` reads it)."""
+        return self._inside(path)
 
     # the build ------------------------------------------------------------
 
     def run(self, sources: Sequence[Path]) -> BuildResult:
         res = BuildResult()
-        with locked(self.out, lambda: print("storyexport: waiting for another export into "
-                                            f"{self.out} to finish", file=sys.stderr)):
+        make_folder(self.out, "output folder")
+        with locked(self._state, lambda: print("storyexport: waiting for another export into "
+                                               f"{self.out} to finish", file=sys.stderr)):
             _clean_stale_temp(self.out)
+            _clean_stale_temp(self._state)
             self._run(sources, res)
         return res
 
@@ -541,16 +590,17 @@ class Builder:
 
     def _digest_fresh(self, entry: dict[str, Any] | None, family: str) -> bool:
         d = (entry or {}).get("digests", {}).get(family)
-        return bool(d) and d.get("key") == self._digest_keys[family] and (self.out / d["file"]).is_file()
+        return bool(d) and d.get("key") == self._digest_keys[family] and (self._state / d["file"]).is_file()
 
     def _digest_file(self, family: str, rel: str) -> str:
-        """Where a source's digest is kept: named by a hash of its path, in a
-        hidden folder that checks and listings skip."""
+        """Where a source's digest is kept, relative to the state folder:
+        named by a hash of its path."""
         folder = re.sub(r"[^A-Za-z0-9._-]", "_", family)
         return f"{CACHE}/{folder}/{hashlib.sha256(os.fsencode(rel)).hexdigest()[:24]}.json"
 
     def _source_key(self, path: Path, assets: dict[str, str]) -> str:
-        """Hash of a source and the current content of the images it uses."""
+        """Hash of a source and the current content of the images it uses
+        (named relative to the source root)."""
         h = hashlib.sha256()
         try:
             h.update(path.read_bytes())
@@ -558,7 +608,7 @@ class Builder:
                 digest = self._asset_digests.get(apath)
                 if digest is None:
                     try:
-                        digest = hashlib.sha256(read_regular_file(apath)).hexdigest()
+                        digest = hashlib.sha256(read_regular_file(self._root / apath)).hexdigest()
                     except OSError:
                         digest = "absent"  # a watched image that is missing or unusable, or one gone since
                     self._asset_digests[apath] = digest
@@ -597,8 +647,13 @@ class Builder:
         # not the recorded one is rebuilt (_fresh), so a truncated file heals.
         if res.written or jobs:
             _sync_filesystem(self.out)
-        if self._write(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), res, durable=True):
-            res.written.remove(MANIFEST)  # bookkeeping, not an output
+            if self._state.stat().st_dev != self.out.stat().st_dev:  # the digests, elsewhere
+                _sync_filesystem(self._state)
+        try:
+            atomic_write(self._state / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+        except OSError as e:
+            self._error(res, cannot_write(str(self._state / MANIFEST), self._state, MANIFEST, e))
+        self._remove_legacy()
 
     def _write(self, rel: str, data: bytes, res: BuildResult, source: str = "", durable: bool = False) -> bool:
         """Write one output atomically; a failed write (full disk, permissions)
@@ -647,7 +702,7 @@ class Builder:
                 entries[rel] = {"error": True, "outputs": (old or {}).get("outputs", {}),
                                 "digests": (old or {}).get("digests", {})}
             return
-        assets = d.summary.assets
+        assets = {self._asset_rel(p): h for p, h in d.summary.assets.items()}
         entry = entries[rel] = {
             "hash": self._source_key(d.path, assets),
             "assets": assets,
@@ -671,11 +726,20 @@ class Builder:
                 continue
             file = self._digest_file(family, rel)
             try:
-                atomic_write(safe_target(self.out, file), d.digests[family], durable=False)
+                atomic_write(safe_target(self._state, file), d.digests[family], durable=False)
                 entry["digests"][family] = {"file": file, "key": self._digest_keys[family]}
             except OSError as e:
                 entry["digests"].pop(family, None)
-                self._error(res, cannot_write(str(d.path), self.out, file, e))
+                self._error(res, cannot_write(str(d.path), self._state, file, e))
+
+    def _asset_rel(self, path: str) -> str:
+        """An image's name in the manifest: its path below the source root
+        (the reader only admits images inside it), so the manifest names no
+        folder of the build machine."""
+        try:
+            return Path(path).relative_to(self._root).as_posix()
+        except ValueError:
+            return Path(path).resolve().relative_to(self._root).as_posix()
 
     def _execute(self, jobs: list[_Job]) -> Iterator[_Done]:
         if not jobs:
@@ -742,8 +806,9 @@ class Builder:
                 if o["path"] not in keep:
                     self._unlink(o["path"], res)
             for d in (e or {}).get("digests", {}).values():
-                if d["file"] not in keep_digests:
-                    self._unlink(d["file"])  # bookkeeping: not reported
+                if d["file"] not in keep_digests:  # bookkeeping: not reported
+                    with contextlib.suppress(OSError):
+                        safe_target(self._state, d["file"]).unlink()
         for e in new.values():
             if e and e.get("error"):
                 e["outputs"] = {}
@@ -813,7 +878,7 @@ class Builder:
         }
         ctx = RenderContext(self.theme, self.site, self.diagnostics, outputs, source_root=self.root)
         articles = LazyArticles(good, self.root, self.site)
-        digests = {f: DigestStore([self.out / d["file"] for p in good
+        digests = {f: DigestStore([self._state / d["file"] for p in good
                                    if (d := entries[self._rel(p)].get("digests", {}).get(f))])
                    for f in self.families}
         # feeds link to per-article files (enclosures): their set and sizes are inputs too

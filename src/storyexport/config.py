@@ -42,6 +42,7 @@ class Site:
     theme: str = "default"
     source: str = "source"
     out: str = "dist"
+    state: str = ""  # the build's bookkeeping folder; "" = .storyexport beside the output folder
     formats: tuple[str, ...] = ()
     pdf_variant: str = ""
     allowed_hosts: tuple[str, ...] = ()
@@ -59,7 +60,7 @@ class Site:
 _SECTIONS = {
     "site": {"title", "description", "base_url", "language", "author", "author_email",
              "publisher", "logo", "feed_limit"},
-    "build": {"theme", "source", "out", "formats"},
+    "build": {"theme", "source", "out", "state", "formats"},
     "pdf": {"pdf_variant", "variant", "allowed_hosts"},
     "limits": {f.name for f in fields(Limits)},
 }
@@ -101,7 +102,7 @@ def load_config(path: Path | None) -> Site:
     if "feed_limit" in values and (not isinstance(values["feed_limit"], int) or values["feed_limit"] < 1):
         raise ConfigError("[site] feed_limit: expected a positive integer", where)
     for key in ("title", "description", "base_url", "language", "author", "author_email",
-                "publisher", "logo", "theme", "source", "out", "pdf_variant"):
+                "publisher", "logo", "theme", "source", "out", "state", "pdf_variant"):
         if key in values and not isinstance(values[key], str):
             raise ConfigError(f"{key}: expected a string, got {values[key]!r}", where)
     if values.get("pdf_variant", "") not in PDF_VARIANTS:
