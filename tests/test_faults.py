@@ -87,7 +87,7 @@ def test_java_missing_check_says_how_to_install(tmp_path: Path) -> None:
 
 def test_machine_fonts_hidden_theme_fonts_still_used(tmp_path: Path) -> None:
     """With fontconfig seeing no fonts at all, the PDF still sets the seed in
-    the theme's own faces (shipped in styles/), embedded."""
+    the theme's own faces (shipped with the theme), embedded."""
     conf = tmp_path / "fonts.conf"
     conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
                     f"<dir>{tmp_path / 'nofonts'}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>")

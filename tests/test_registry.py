@@ -1,5 +1,6 @@
-"""Writers are found through the ``storyexport.writers`` entry-point group,
-so a package installed beside storyexport adds a format with no change to it."""
+"""Writers and themes are found through the ``storyexport.writers`` and
+``storyexport.themes`` entry-point groups, so a package installed beside
+storyexport adds a format or a theme with no change to it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pypdf
 
 from conftest import ROOT, SOURCE, run_cli
 from storyexport.model import plain_text, words
@@ -34,15 +37,22 @@ def test_unknown_format_lists_known_ones() -> None:
     assert "Traceback" not in r.stderr
 
 
-def test_third_party_writer_package(tmp_path: Path, samples: dict) -> None:  # type: ignore[type-arg]
-    """Install tests/plugins into a private folder and export with it."""
+def install_plugin(package: Path, tmp_path: Path) -> dict[str, str]:
+    """Install a package from tests/plugins into a private folder (not
+    editable: its files are copied, as from an index); the environment that
+    makes it visible to the CLI."""
     target = tmp_path / "site-packages"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(ROOT / "tests" / "plugins")],
+         "--target", str(target), str(package)],
         check=True, capture_output=True, text=True, timeout=300,
     )
-    env = {"PYTHONPATH": str(target) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return {"PYTHONPATH": str(target) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def test_third_party_writer_package(tmp_path: Path, samples: dict) -> None:  # type: ignore[type-arg]
+    """Install tests/plugins into a private folder and export with it."""
+    env = install_plugin(ROOT / "tests" / "plugins", tmp_path)
     assert "wordcount" in run_cli("formats", env=env).stdout
     out = tmp_path / "dist"
     r = run_cli("--format", "wordcount", "--out", str(out), str(SOURCE), env=env)
@@ -50,3 +60,21 @@ def test_third_party_writer_package(tmp_path: Path, samples: dict) -> None:  # t
     for slug, article in samples.items():
         got = (out / f"{slug}.count.txt").read_text().split("\t")
         assert got == [slug, f"{len(words(plain_text(article)))}\n"]
+
+
+def test_third_party_theme_package(tmp_path: Path, samples: dict) -> None:  # type: ignore[type-arg]
+    """Install tests/plugins/theme (the ``ink`` theme: default's look in dark
+    blue on A5, its theme.toml package data) and export with it by name."""
+    assert "known: default, sans" in run_cli("--theme", "ink", "--out", str(tmp_path / "no")).stderr
+    env = install_plugin(ROOT / "tests" / "plugins" / "theme", tmp_path)
+    out = tmp_path / "dist"
+    r = run_cli("--theme", "ink", "--format", "html,pdf", "--out", str(out), str(SOURCE), env=env)
+    assert r.returncode == 0, r.stderr
+    css = (out / "_theme" / "screen.css").read_text()
+    assert "#0b2f6b" in css and "Noto Serif" in css  # its own accent, default's inherited fonts
+    for slug, article in samples.items():
+        pdf = pypdf.PdfReader(out / f"{slug}.pdf")
+        box = pdf.pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (420, 595)  # 148 x 210 mm
+        assert pdf.metadata is not None and pdf.metadata.title == article.meta.title
+        assert article.meta.title in (out / f"{slug}.html").read_text()

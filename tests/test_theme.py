@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SEED, run_cli
 from storyexport.errors import ThemeError
-from storyexport.theme import STYLES_DIR, length_pt, load_theme
+from storyexport.theme import find_theme, length_pt, load_theme
 from storyexport.xhtml import render_css
 
 
@@ -20,7 +21,7 @@ def test_default_theme_tokens() -> None:
     assert t.base_size == 10.5 and t.heading_size(1) == round(10.5 * 2.2, 2)
     assert round(t.page["width"], 2) == round(210 * 72 / 25.4, 2)
     for _fam, _b, _i, path in t.font_files():
-        assert path.is_file() and path.is_relative_to(STYLES_DIR / "default")
+        assert path.is_file() and path.is_relative_to(find_theme("default"))
 
 
 def test_sans_inherits_default_and_overrides() -> None:
@@ -50,7 +51,7 @@ def user_theme(tmp_path: Path, body: str) -> Path:
     ('[size]\nbasee = "11pt"\n', "unknown token size.basee"),
     ('[color]\naccent = "red"\n', "color.accent: expected a colour"),
     ('[fonts.body]\nfamily = "X"\nregular = "fonts/missing.ttf"\n', "fonts.body.regular: font file not found"),
-    (f'[fonts.body]\nfamily = "X"\nregular = "{STYLES_DIR}/default/fonts/NotoSerif-Regular.ttf"\n',
+    (f'[fonts.body]\nfamily = "X"\nregular = "{find_theme("default")}/fonts/NotoSerif-Regular.ttf"\n',
      "outside the theme"),
     ('[page]\nwidth = 12\n', "page.width: not a length"),
     ('[rule]\nquote_bar = 2\n', "rule.quote_bar: not a length"),
@@ -86,6 +87,31 @@ def test_unknown_theme_lists_known() -> None:
         load_theme("nope")
 
 
+def test_site_styles_folder_themes(tmp_path: Path) -> None:
+    """A site's own themes live in its ``styles/<name>/``: found by name from
+    --theme and from ``[build] theme``, by path too, inheriting the installed
+    themes; an unknown name lists them all."""
+    site = tmp_path / "site"
+    (site / "source").mkdir(parents=True)
+    shutil.copy(SEED, site / "source")
+    (site / "styles").mkdir()
+    user_theme(site / "styles", '[color]\naccent = "#123456"\n')  # styles/mine
+
+    def colours(*args: str) -> set[str]:
+        r = run_cli("--format", "html", "--out", "dist", "--force", *args, cwd=site)
+        assert r.returncode == 0, r.stderr
+        return set(re.findall(r"#[0-9a-f]{6}", (site / "dist" / "_theme" / "screen.css").read_text()))
+
+    assert "#123456" in colours("--theme", "mine")
+    assert "#123456" in colours("--theme", str(site / "styles" / "mine" / "theme.toml"))
+    sans = colours("--theme", "sans")
+    assert load_theme("sans").colors["accent"] in sans and "#123456" not in sans
+    (site / "storyexport.toml").write_text('[build]\ntheme = "mine"\n')
+    assert "#123456" in colours()
+    r = run_cli("--theme", "nope", cwd=site)
+    assert r.returncode == 1 and "known: default, mine, sans" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_css_uses_only_tokens() -> None:
     """Every colour and point size in the generated CSS comes from a token."""
     t = load_theme("sans")
@@ -99,7 +125,7 @@ def test_css_uses_only_tokens() -> None:
 
 def test_theme_fingerprint_changes_with_files(tmp_path: Path) -> None:
     d = tmp_path / "copy"
-    shutil.copytree(STYLES_DIR / "default", d)
+    shutil.copytree(find_theme("default"), d)
     before = load_theme(d).fingerprint
     (d / "theme.toml").write_text((d / "theme.toml").read_text().replace('"10.5pt"', '"11pt"'))
     assert load_theme(d).fingerprint != before

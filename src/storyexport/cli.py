@@ -15,10 +15,14 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import PDF_VARIANTS, Site, load_config
 from .errors import Diagnostics, StoryExportError, UsageError
+
+if TYPE_CHECKING:
+    from .theme import Theme
 
 COMMANDS = ("export", "formats", "dump", "check", "proof")
 
@@ -85,6 +89,14 @@ def _site(args: argparse.Namespace) -> Site:
     return site
 
 
+def _theme(args: argparse.Namespace, site: Site) -> Theme:
+    """The theme named on the command line or in the config: a path, a
+    folder in the site's ``styles/``, or an installed theme."""
+    from .theme import PROJECT_THEMES, load_theme
+
+    return load_theme(args.theme or site.theme, search=(PROJECT_THEMES,))
+
+
 def _formats(requested: list[str], site: Site) -> tuple[str, ...]:
     from .writers import available
 
@@ -117,10 +129,9 @@ class Progress:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .build import Builder, find_sources
-    from .theme import load_theme
 
     site = _site(args)
-    theme = load_theme(args.theme or site.theme)
+    theme = _theme(args, site)
     root = Path(site.source)
     paths = args.paths or [root]
     for p in paths:
@@ -198,11 +209,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_proof(args: argparse.Namespace) -> int:
     from .proof import make_proof
-    from .theme import load_theme
 
     site = _site(args)
-    theme = load_theme(args.theme or site.theme)
-    return make_proof(args.article, theme, site, args.output)
+    return make_proof(args.article, _theme(args, site), site, args.output)
 
 
 def main(argv: list[str] | None = None) -> int:

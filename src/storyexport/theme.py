@@ -1,10 +1,15 @@
-"""Themes: one set of design tokens (``styles/<theme>/theme.toml``) for every format.
+"""Themes: one set of design tokens (``theme.toml``) for every format.
 
 The tokens are validated against a schema here, once, and handed to writers as
 a typed :class:`Theme`; the PDF and EPUB style sheets are generated from them
 through the theme's Jinja2 templates and the DOCX writer builds its styles
 from the same object. A theme may ``inherit`` another and override a few
 tokens, as Sphinx themes do.
+
+A theme is a folder. It is named by a path, found by name in a site's own
+``styles/<name>/``, or installed as a package that declares itself in the
+``storyexport.themes`` entry-point group (the shipped themes do, from
+``storyexport/themes/``), as MkDocs and Sphinx find installed themes.
 """
 
 from __future__ import annotations
@@ -15,13 +20,19 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
 from .errors import ThemeError
 
-STYLES_DIR = Path(__file__).resolve().parents[2] / "styles"
-"""Themes shipped with storyexport (the repository's ``styles/``)."""
+GROUP = "storyexport.themes"
+"""Entry-point group of installed themes: name -> the package holding ``theme.toml``."""
+
+PROJECT_THEMES = Path("styles")
+"""A site's own themes, ``styles/<name>/``, relative to the current folder
+(like the configured ``source`` and ``out``)."""
 
 _UNITS_PT = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "px": 0.75}
 _LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(pt|mm|cm|in|px)\s*$")
@@ -165,7 +176,7 @@ class Theme:
         h = hashlib.sha256(repr(sorted(self.tokens.items())).encode())
         for d in self.dirs:
             for p in sorted(d.rglob("*")):
-                if p.is_file():
+                if p.is_file() and "__pycache__" not in p.relative_to(d).parts:
                     h.update(str(p.relative_to(d)).encode())
                     h.update(p.read_bytes())
         return h.hexdigest()[:16]
@@ -186,20 +197,44 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def installed_themes() -> dict[str, EntryPoint]:
+    """Installed themes by name, from the ``storyexport.themes`` entry points."""
+    return {ep.name: ep for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name)}
+
+
+def _package_dir(ep: EntryPoint) -> Path:
+    """The folder of the package an entry point names (its ``module``)."""
+    try:
+        root = resources.files(ep.module)
+    except Exception as e:  # a broken theme package must not end in a traceback
+        raise ThemeError(f"theme {ep.name!r} could not be loaded: {type(e).__name__}: {e}", ep.name) from None
+    # Fonts are handed to Pango and fontconfig by path: the package must be
+    # files on disk (a wheel installs so), not inside a zip.
+    if not isinstance(root, Path) or not (root / "theme.toml").is_file():
+        raise ThemeError(f"theme {ep.name!r}: package {ep.module} has no theme.toml in a folder", ep.name)
+    return root.resolve()
+
+
 def find_theme(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Path:
-    """A theme directory from a name (looked up in ``search`` then the shipped
-    ``styles/``) or a path to a directory or ``theme.toml``."""
+    """A theme directory from a path to a directory or ``theme.toml``, or from
+    a name: ``<folder>/<name>`` for a folder in ``search``, else the installed
+    theme of that name."""
     p = Path(name_or_path)
     if p.name == "theme.toml":
         p = p.parent
     if p.is_dir() and (p / "theme.toml").is_file():
         return p.resolve()
-    for base in (*search, STYLES_DIR):
-        cand = base / str(name_or_path)
+    name = str(name_or_path)
+    for base in search:
+        cand = base / name
         if (cand / "theme.toml").is_file():
             return cand.resolve()
-    known = sorted(d.name for d in STYLES_DIR.iterdir() if (d / "theme.toml").is_file())
-    raise ThemeError(f"no such theme: {name_or_path!r} (known: {', '.join(known)})", str(name_or_path))
+    installed = installed_themes()
+    if name in installed:
+        return _package_dir(installed[name])
+    local = {d.name for base in search if base.is_dir() for d in base.iterdir() if (d / "theme.toml").is_file()}
+    known = ", ".join(sorted(local | set(installed))) or "none"
+    raise ThemeError(f"no such theme: {name!r} (known: {known})", name)
 
 
 def _check_token(kind: str, value: object) -> str:

@@ -1,0 +1,1 @@
+"""The ``default`` theme: serif newspaper look on A4 (the files beside this one)."""

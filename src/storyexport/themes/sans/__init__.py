@@ -1,0 +1,1 @@
+"""The ``sans`` theme: sans-serif magazine look on US Letter, inheriting ``default``."""
