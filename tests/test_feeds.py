@@ -85,7 +85,7 @@ def body_words(a: m.Article) -> list[str]:
 
 
 _BREAKS = {"p", "li", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "caption", "pre",
-           "blockquote", "br", "hr", "figure", "ol", "ul", "table", "section", "img"}
+           "blockquote", "br", "hr", "figure", "ol", "ul", "table", "section", "img", "dl", "dt", "dd"}
 
 
 def html_words(fragment: str) -> list[str]:

@@ -114,6 +114,9 @@ block = st.recursive(
         st.lists(st.lists(kids, min_size=1, max_size=3).map(lambda bs: m.ListItem(tuple(bs))), min_size=1,
                  max_size=3).map(lambda items: m.OrderedList(tuple(items), 2)),
         st.lists(kids, min_size=1, max_size=3).map(lambda bs: m.BlockQuote(tuple(bs))),
+        st.lists(st.tuples(inlines, st.lists(st.lists(kids, min_size=1, max_size=2).map(tuple), max_size=2)),
+                 min_size=1, max_size=3).map(
+            lambda items: m.DefinitionList(tuple(m.DefinitionItem(t, tuple(ds)) for t, ds in items))),
     ),
     max_leaves=8,
 )

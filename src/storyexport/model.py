@@ -161,7 +161,25 @@ class ThematicBreak:
     pass
 
 
-Block = Para | Heading | BulletList | OrderedList | BlockQuote | Figure | Table | CodeBlock | ThematicBreak
+@dataclass(frozen=True, slots=True)
+class DefinitionItem:
+    """One term and its definitions (each a run of blocks). A term with no
+    definitions shares the next item's, as consecutive ``<dt>`` do in HTML."""
+
+    term: tuple[Inline, ...]
+    definitions: tuple[tuple[Block, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionList:
+    """Terms and their definitions (pandoc's ``DefinitionList``; Markdown
+    ``Term`` / ``: definition``, HTML ``<dl>``)."""
+
+    items: tuple[DefinitionItem, ...]
+
+
+Block = (Para | Heading | BulletList | OrderedList | BlockQuote | Figure | Table | CodeBlock | ThematicBreak
+         | DefinitionList)
 
 # -------------------------------------------------------------------- metadata
 
@@ -250,7 +268,7 @@ class Article:
 
 # ------------------------------------------------------------------ traversal
 
-Node = Inline | Block | ListItem | TableCell | Footnote
+Node = Inline | Block | ListItem | DefinitionItem | TableCell | Footnote
 T = TypeVar("T")
 
 
@@ -261,10 +279,14 @@ def children(node: object) -> Iterator[object]:
             yield from c
         case Link(c, _, _) | Heading(_, c, _) | TableCell(c):
             yield from c
-        case BulletList(items) | OrderedList(items, _):
+        case BulletList(items) | OrderedList(items, _) | DefinitionList(items):
             yield from items
         case ListItem(bs) | BlockQuote(bs) | Footnote(_, bs):
             yield from bs
+        case DefinitionItem(term, definitions):
+            yield from term
+            for d in definitions:
+                yield from d
         case Figure(image, caption):
             yield image
             yield from caption
@@ -340,10 +362,13 @@ def _block_text(block: object, out: list[str]) -> None:
                 out.append(inline_text(caption))
                 for row in (header, *rows):
                     out.append(" ".join(inline_text(c.children) for c in row))
-            case BulletList(items) | OrderedList(items, _):
+            case BulletList(items) | OrderedList(items, _) | DefinitionList(items):
                 stack.extend(reversed(items))
             case ListItem(bs) | BlockQuote(bs) | Footnote(_, bs):
                 stack.extend(reversed(bs))
+            case DefinitionItem(term, definitions):
+                out.append(inline_text(term))
+                stack.extend(reversed([b for d in definitions for b in d]))
 
 
 def plain_text(article: Article) -> str:

@@ -131,8 +131,13 @@ class Renderer:
                 rows = [b.header, *b.rows] if b.header else list(b.rows)
                 return "".join('<span class="fn-block">' + " | ".join(self.inlines(c.children) for c in row)
                                + "</span>" for row in rows)
-            case _:
+            case m.DefinitionList(items):
+                return "".join(f'<span class="fn-block"><strong>{self.inlines(item.term)}</strong></span>'
+                               + "".join(self.span_block(x) for d in item.definitions for x in d)
+                               for item in items)
+            case m.ThematicBreak():
                 return ""
+        raise TypeError(f"not a block: {b!r}")  # pragma: no cover
 
     # -------------------------------------------------------------- blocks
 
@@ -164,13 +169,28 @@ class Renderer:
                 return f"<pre><code{cls}>{escape(text)}</code></pre>"
             case m.ThematicBreak():
                 return "<hr/>"
+            case m.DefinitionList(items):
+                return "<dl>\n" + "\n".join(self.definition(item, i == len(items) - 1)
+                                             for i, item in enumerate(items)) + "\n</dl>"
         raise TypeError(f"not a block: {b!r}")  # pragma: no cover
 
+    def definition(self, item: m.DefinitionItem, last: bool) -> str:
+        """A term and its definitions; a term without any shares the next
+        item's (consecutive ``<dt>``), and the last one gets an empty ``<dd>``,
+        which HTML requires after a term."""
+        defs = [self.item_blocks(d, "dd") for d in item.definitions]
+        if not defs and last:
+            defs = ["<dd></dd>"]
+        return f"<dt>{self.inlines(item.term)}</dt>" + "".join("\n" + d for d in defs)
+
     def item(self, item: m.ListItem) -> str:
+        return self.item_blocks(item.blocks, "li")
+
+    def item_blocks(self, blocks: tuple[m.Block, ...], tag: str) -> str:
         # tight items: a lone paragraph renders without <p>, as Markdown does
-        if len(item.blocks) == 1 and isinstance(item.blocks[0], m.Para):
-            return f"<li>{self.inlines(item.blocks[0].children)}</li>"
-        return f"<li>{self.blocks(item.blocks)}</li>"
+        if len(blocks) == 1 and isinstance(blocks[0], m.Para):
+            return f"<{tag}>{self.inlines(blocks[0].children)}</{tag}>"
+        return f"<{tag}>{self.blocks(blocks)}</{tag}>"
 
     def table(self, t: m.Table) -> str:
         def cell(tag: str, c: m.TableCell, i: int) -> str:

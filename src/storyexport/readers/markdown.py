@@ -9,6 +9,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .. import model as m
@@ -37,6 +38,7 @@ def _parser(max_nesting: int) -> MarkdownIt:
     md = _EveryLink("commonmark", {"html": True, "maxNesting": max_nesting})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    md.use(deflist_plugin)  # "Term" then ": definition" (pandoc, kramdown, Goldmark)
     return md
 
 
@@ -164,6 +166,8 @@ class _MarkdownReader:
         b = self.b
         for t in tokens:
             line = self.line(t)
+            if t.nesting == -1:
+                close_html_frames(b)  # raw HTML a block left open ends with the container around it
             match t.type:
                 case "paragraph_open":
                     b.open("para", line)
@@ -186,6 +190,8 @@ class _MarkdownReader:
                     style = str(t.attrGet("style") or "")
                     am = _ALIGN.search(style)
                     b.open("cell", line, align=am.group(1) if am else "", header=t.type == "th_open")
+                case "dl_open" | "dt_open" | "dd_open":
+                    b.open(t.tag, line)
                 case "footnote_open":
                     label = _note_label(t)
                     self.in_footnote = label
@@ -195,11 +201,11 @@ class _MarkdownReader:
                     b.close("footnote")
                 case "heading_close":
                     frame = b.top
-                    text = m.inline_text(tuple(i for i in frame.items if not isinstance(i, tuple)))
-                    frame.info["id"] = self._heading_id(text)
+                    frame.info["id"] = self._heading_id(m.inline_text(tuple(frame.items)))
                     b.close("heading")
                 case ("paragraph_close" | "bullet_list_close" | "ordered_list_close" | "list_item_close"
-                      | "blockquote_close" | "table_close" | "tr_close" | "th_close" | "td_close"):
+                      | "blockquote_close" | "table_close" | "tr_close" | "th_close" | "td_close"
+                      | "dl_close" | "dt_close" | "dd_close"):
                     b.close()
                 case "fence" | "code_block":
                     lang = t.info.strip().split()[0] if t.info.strip() else ""
@@ -209,7 +215,7 @@ class _MarkdownReader:
                 case "html_block":
                     feeder = HtmlToModel(b, line, inline=False)
                     feeder.feed(t.content)
-                    feeder.done()
+                    feeder.done(keep_open=True)
                 case "inline":
                     self._inline(t.children or [], line)
                 case _:

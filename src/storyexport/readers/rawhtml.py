@@ -15,7 +15,7 @@ import re
 from html.parser import HTMLParser
 
 from .. import model as m
-from .tree import TreeBuilder
+from .tree import Frame, TreeBuilder
 
 INLINE_TAGS = {
     "em": "em", "i": "em", "cite": "em", "dfn": "em", "var": "em",
@@ -27,6 +27,7 @@ INLINE_TAGS = {
 BLOCK_TAGS = {
     "p": "para", "blockquote": "quote", "ul": "bullet_list", "ol": "ordered_list", "li": "item",
     "pre": "pre", "table": "table", "tr": "row", "th": "cell", "td": "cell", "figcaption": "para",
+    "dl": "dl", "dt": "dt", "dd": "dd",
 }
 DROP_TAGS = {
     "script", "style", "iframe", "object", "embed", "applet", "template", "noscript", "svg", "math",
@@ -37,7 +38,14 @@ VOID_DROP = {"input", "link", "meta", "base", "source", "track", "param", "keyge
 SILENT_UNWRAP = {"span", "div", "section", "article", "figure", "thead", "tbody", "tfoot", "main",
                  "small", "abbr", "u", "mark", "q", "ins", "time", "bdi", "bdo", "html", "body",
                  "header", "footer", "aside", "nav", "center", "font", "big", "colgroup", "caption",
-                 "dl", "dt", "dd", "address", "details", "summary", "hgroup", "wbr", "picture"}
+                 "address", "details", "summary", "hgroup", "wbr", "picture"}
+# Frames a block of raw HTML may leave open for the Markdown blocks after it,
+# as a browser reads CommonMark's output: "<li>", a blank line, "Word", a blank
+# line, "</li>" is one item holding "Word". Inline frames close with their block.
+_SPANNING = {"item", "quote", "bullet_list", "ordered_list", "table", "row", "cell", "dl", "dt", "dd"}
+_SPANNING_UNWRAP = {"div", "section", "article", "main", "header", "footer", "aside", "nav", "center",
+                    "figure", "address", "details", "summary", "hgroup", "thead", "tbody", "tfoot",
+                    "html", "body"}
 _ALLOWED_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
                   "th": {"align", "style"}, "td": {"align", "style"}, "code": {"class"},
                   "pre": {"class"}}
@@ -113,6 +121,7 @@ class HtmlToModel(HTMLParser):
             if frame.html_tag == tag:
                 while len(stack) > i:
                     self.b.close()
+                self.base_depth = min(self.base_depth, i)  # it closed a frame an earlier block left open
                 return
 
     def handle_data(self, data: str) -> None:
@@ -140,11 +149,14 @@ class HtmlToModel(HTMLParser):
 
     def _block_start(self, tag: str, a: dict[str, str]) -> None:
         kind = BLOCK_TAGS[tag]
-        if kind in ("para", "item", "row", "cell"):
+        if kind in ("para", "item", "row", "cell", "dt", "dd"):
             self._implicit_close(("para",))
-            self._implicit_close({"item": ("item",), "row": ("cell",), "cell": ("cell",)}.get(kind, ()))
+            self._implicit_close({"item": ("item",), "row": ("cell",), "cell": ("cell",),
+                                  "dt": ("dt", "dd"), "dd": ("dt", "dd")}.get(kind, ()))
             if kind == "row":
                 self._implicit_close(("row",))
+            elif kind == "cell" and self.b.top.kind == "table":
+                self.b.open("row", self.line, html_tag="tr")  # a cell right in a table implies its row
         info: dict[str, object] = {}
         if kind == "ordered_list":
             info["start"] = int(a["start"]) if a.get("start", "").isdigit() else 1
@@ -167,13 +179,25 @@ class HtmlToModel(HTMLParser):
         else:
             self.b.leaf(m.Image(alt, key, a.get("title", "")))
 
-    def done(self) -> None:
+    def done(self, *, keep_open: bool = False) -> None:
         """End of the fragment: flush the parser, and for block HTML close
-        whatever the fragment left open."""
+        whatever the fragment left open; with ``keep_open``, block containers
+        (lists, items, quotes, tables, definition lists, ``<div>``) stay open
+        for the content that follows, up to their end tag or the end of the
+        Markdown container around them."""
         self.close()
-        if not self.inline:
-            while len(self.b.stack) > self.base_depth:
-                self.b.close()
+        if self.inline:
+            return
+        stack = self.b.stack
+        keep = self.base_depth
+        while keep_open and keep < len(stack) and _spans(stack[keep]):
+            keep += 1
+        while len(stack) > keep:
+            self.b.close()
+
+
+def _spans(frame: Frame) -> bool:
+    return frame.kind in _SPANNING or (frame.kind == "unwrap" and frame.html_tag in _SPANNING_UNWRAP)
 
 
 def close_html_frames(builder: TreeBuilder) -> None:

@@ -4,19 +4,27 @@ Both the Markdown token stream and sanitised raw HTML feed the same builder,
 so ``*x*`` and ``<em>x</em>`` become the same node by construction. The stack
 is explicit (no recursion), so hostile nesting is bounded by ``max_depth`` and
 reported instead of overflowing Python's stack.
+
+Whatever order the events come in, the builder only ever makes valid nodes,
+repairing fragments as browsers do: each container takes what it may hold
+and turns the rest into something it may (words in a list become an item,
+an orphan item a one-item list, stray cells and rows a table, content in a
+table goes before it, block content inside inline content becomes its text).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import model as m
 from .source import SourceContext
 
-INLINE_KINDS = {"em", "strong", "strike", "sup", "sub", "link", "code", "cell", "para", "heading", "caption"}
-BLOCK_CONTAINERS = {"root", "item", "quote", "footnote"}
+INLINE_KINDS = {"em", "strong", "strike", "sup", "sub", "link", "code", "cell", "para", "heading", "caption",
+                "pre", "dt"}
+BLOCK_CONTAINERS = {"root", "item", "quote", "footnote", "dd"}
 
 
 @dataclass
@@ -26,6 +34,34 @@ class Frame:
     items: list[Any] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
     html_tag: str | None = None  # set when raw HTML opened this frame
+
+
+# Parts of a structure, not nodes by themselves: what a row, a table or a
+# definition list is made from. A part found anywhere else is repaired.
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    cell: m.TableCell
+    align: m.Align = ""
+    header: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    inlines: tuple[m.Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    blocks: tuple[m.Block, ...]
+
+
+Part = Cell | Row | Term | Definition
 
 
 class TreeBuilder:
@@ -57,22 +93,39 @@ class TreeBuilder:
         if not s or self.top.kind == "drop":
             return
         items = self.top.items
+        if self.top.info.pop("separated", False):
+            s = s.lstrip()  # flattened block content already ended with a space
+        if not s:
+            return
         if items and isinstance(items[-1], m.Text):
             items[-1] = m.Text(items[-1].text + s)
         else:
             items.append(m.Text(s))
 
     def leaf(self, node: Any) -> None:
-        if self.top.kind == "drop":
+        """Put a node (or a part) into the open frame. Inline frames hold only
+        inlines, so anything else there gives its words instead, set off by
+        spaces; every other frame sorts out what it holds when it closes."""
+        top = self.top
+        if top.kind == "drop":
             return
-        if self.top.kind in INLINE_KINDS and not _is_inline(node):
-            for inline in block_inlines(node):
+        if top.kind in INLINE_KINDS and not _is_inline(node):
+            self._separate()
+            for inline in as_inlines(node):
                 self.leaf(inline)
+            self._separate()
+            top.info["separated"] = True
             return
         if isinstance(node, m.Text):
             self.text(node.text)
         else:
-            self.top.items.append(node)
+            top.info.pop("separated", None)
+            top.items.append(node)
+
+    def _separate(self) -> None:
+        items = self.top.items
+        if items and not (isinstance(items[-1], m.Text) and items[-1].text[-1:].isspace()):
+            self.text(" ")
 
     def in_drop(self) -> bool:
         return any(f.kind == "drop" for f in self.stack)
@@ -121,8 +174,7 @@ class TreeBuilder:
             case "pre":
                 node = m.CodeBlock(m.inline_text(inl).strip("\n"), f.info.get("language", ""))
             case "bullet_list" | "ordered_list":
-                items = tuple(i if isinstance(i, m.ListItem) else m.ListItem(_blocks([i]))
-                              for i in f.items if not _blank(i))
+                items = _list_items(f.items)
                 if not items:
                     return
                 node = (m.BulletList(items) if f.kind == "bullet_list"
@@ -132,31 +184,33 @@ class TreeBuilder:
             case "quote":
                 node = m.BlockQuote(_blocks(f.items))
             case "cell":
-                node = m.TableCell(inl)
-                node = (node, f.info.get("align", ""), f.info.get("header", False))
+                node = Cell(m.TableCell(inl), f.info.get("align", ""), f.info.get("header", False))
             case "row":
-                node = ("row", tuple(c for c in f.items if isinstance(c, tuple)))
+                node = Row(_row_cells(f.items))
             case "table":
-                node = _table(f.items)
+                # what a table cannot hold goes before it, as browsers "foster-parent" it
+                for item in f.items:
+                    if not isinstance(item, Cell | Row) and not _blank(item):
+                        self.leaf(item)
+                node = _table([i for i in f.items if isinstance(i, Cell | Row)])
                 if node is None:
                     return
+            case "dl":
+                for block in _definition_lists(_dl_parts(f.items)):
+                    self.leaf(block)
+                return
+            case "dt":
+                if not inl:
+                    return
+                node = Term(inl)
+            case "dd":
+                node = Definition(_blocks(f.items))
             case "footnote":
                 self.footnotes.append(m.Footnote(f.info["label"], _blocks(f.items)))
                 return
             case _:  # pragma: no cover
                 raise AssertionError(f"unknown frame {f.kind}")
-        if f.kind in ("cell", "row", "table"):
-            self._append_raw(node)
-        else:
-            self.leaf(node)
-
-    def _append_raw(self, node: Any) -> None:
-        if self.top.kind == "drop":
-            return
-        if isinstance(node, m.Table) and self.top.kind in INLINE_KINDS:
-            self.leaf(node)  # flattened to text
-            return
-        self.top.items.append(node)
+        self.leaf(node)
 
 
 def _is_inline(node: Any) -> bool:
@@ -171,9 +225,27 @@ def block_inlines(node: Any) -> list[Any]:
     for n in m.walk(node):
         if isinstance(n, m.Text | m.Code):
             text.append(n.text)
-        elif isinstance(n, m.Para | m.Heading | m.ListItem | m.TableCell):
+        elif isinstance(n, m.Image):
+            text.append(n.alt)
+        elif isinstance(n, m.Para | m.Heading | m.ListItem | m.TableCell | m.DefinitionItem | m.CodeBlock):
             text.append(" ")
-    return [m.Text(re.sub(r"\s+", " ", "".join(text)))]
+            if isinstance(n, m.CodeBlock):
+                text.append(n.text)
+    return [m.Text(re.sub(r"\s+", " ", "".join(text)).strip())]
+
+
+def as_inlines(node: Any) -> list[Any]:
+    """The words of a block, list item or part, for a place that holds only inlines."""
+    match node:
+        case Cell(cell):
+            return list(cell.children)
+        case Row(cells):
+            return [x for i, c in enumerate(cells) for x in [*([m.Text(" ")] if i else []), *c.cell.children]]
+        case Term(inlines):
+            return list(inlines)
+        case Definition(blocks):
+            return [x for i, b in enumerate(blocks) for x in [*([m.Text(" ")] if i else []), *block_inlines(b)]]
+    return block_inlines(node)
 
 
 def _blank(node: Any) -> bool:
@@ -194,27 +266,120 @@ def _inlines(items: list[Any]) -> tuple[m.Inline, ...]:
     return tuple(out)
 
 
+def _group(item: Any) -> str:
+    """Which structure a stray item belongs to in a block container."""
+    if isinstance(item, m.ListItem):
+        return "list"
+    if isinstance(item, Term | Definition):
+        return "dl"
+    if isinstance(item, Cell | Row):
+        return "table"
+    return ""
+
+
 def _blocks(items: list[Any]) -> tuple[m.Block, ...]:
-    """Blocks from a container's children, wrapping stray inline runs in paragraphs."""
+    """Blocks from a container's children: stray inline runs become
+    paragraphs, orphan list items a bullet list, stray terms and definitions
+    a definition list, stray rows and cells a table."""
     out: list[m.Block] = []
     run: list[Any] = []
+    group: list[Any] = []
 
     def flush() -> None:
         inl = _inlines(run)
         if inl:
             out.append(_maybe_figure(inl))
         run.clear()
+        if not group:
+            return
+        match _group(group[0]):
+            case "list":
+                out.append(m.BulletList(tuple(group)))
+            case "dl":
+                out.extend(_definition_lists(group))
+            case _:
+                table = _table(group)
+                if table is not None:
+                    out.append(table)
+        group.clear()
 
     for item in items:
-        if _is_inline(item):
+        kind = _group(item)
+        if kind:
+            if run or (group and _group(group[0]) != kind):
+                flush()
+            group.append(item)
+        elif _is_inline(item):
+            if group and _blank(item):
+                continue  # white space between stray items
+            if group:
+                flush()
             run.append(item)
         else:
             flush()
-            if isinstance(item, tuple):  # stray table row or cell outside a table
-                continue
             out.append(item)
     flush()
     return tuple(out)
+
+
+def _gather(items: list[Any], kinds: type | tuple[type, ...], wrap: Callable[[list[Any]], Any]) -> list[Any]:
+    """The parts of a structure: what it holds passes through, and each run of
+    anything else between them is wrapped into one part of its own (``wrap``
+    gives None for a run with no content)."""
+    out: list[Any] = []
+    run: list[Any] = []
+    for item in [*items, None]:
+        if item is None or isinstance(item, kinds):
+            part = wrap(run) if run else None
+            if part is not None:
+                out.append(part)
+            run = []
+            if item is not None:
+                out.append(item)
+        else:
+            run.append(item)
+    return out
+
+
+def _list_items(items: list[Any]) -> tuple[m.ListItem, ...]:
+    """A list's items; anything between them becomes an item of its own."""
+    return tuple(_gather(items, m.ListItem, lambda run: m.ListItem(bs) if (bs := _blocks(run)) else None))
+
+
+def _row_cells(items: list[Any]) -> tuple[Cell, ...]:
+    """A row's cells (a row inside a row gives its cells); content between
+    cells becomes a cell of its own."""
+    flat = [c for item in items for c in (item.cells if isinstance(item, Row) else (item,))]
+
+    def cell(run: list[Any]) -> Cell | None:
+        inl = _inlines([x for item in run for x in ([item] if _is_inline(item) else as_inlines(item))])
+        return Cell(m.TableCell(inl)) if inl else None
+
+    return tuple(_gather(flat, Cell, cell))
+
+
+def _dl_parts(items: list[Any]) -> list[Term | Definition]:
+    """A definition list's terms and definitions; content between them
+    becomes a definition of its own."""
+    return _gather(items, (Term, Definition), lambda run: Definition(bs) if (bs := _blocks(run)) else None)
+
+
+def _definition_lists(parts: list[Any]) -> list[m.Block]:
+    """Terms and definitions to a :class:`~storyexport.model.DefinitionList`.
+    Definitions before the first term have none to belong to: their blocks
+    stand on their own, before the list."""
+    out: list[m.Block] = []
+    items: list[tuple[tuple[m.Inline, ...], list[tuple[m.Block, ...]]]] = []
+    for part in parts:
+        if isinstance(part, Term):
+            items.append((part.inlines, []))
+        elif part.blocks and items:
+            items[-1][1].append(part.blocks)
+        else:
+            out.extend(part.blocks)
+    if items:
+        out.append(m.DefinitionList(tuple(m.DefinitionItem(term, tuple(defs)) for term, defs in items)))
+    return out
 
 
 def _maybe_figure(inl: tuple[m.Inline, ...]) -> m.Block:
@@ -224,19 +389,31 @@ def _maybe_figure(inl: tuple[m.Inline, ...]) -> m.Block:
     return m.Para(inl)
 
 
-def _table(items: list[Any]) -> m.Table | None:
-    rows = [r[1] for r in items if isinstance(r, tuple) and r and r[0] == "row"]
+def _table(parts: list[Cell | Row]) -> m.Table | None:
+    """A table from its rows; cells outside a row make one, as browsers do."""
+    rows: list[tuple[Cell, ...]] = []
+    loose: list[Cell] = []
+    for part in parts:
+        if isinstance(part, Cell):
+            loose.append(part)
+            continue
+        if loose:
+            rows.append(tuple(loose))
+            loose = []
+        rows.append(part.cells)
+    if loose:
+        rows.append(tuple(loose))
     rows = [r for r in rows if r]
     if not rows:
         return None
     width = max(len(r) for r in rows)
 
-    def pad(r: tuple[Any, ...]) -> tuple[m.TableCell, ...]:
-        cells = [c[0] for c in r]
+    def pad(r: tuple[Cell, ...]) -> tuple[m.TableCell, ...]:
+        cells = [c.cell for c in r]
         return tuple(cells + [m.TableCell(())] * (width - len(cells)))
 
-    head = rows[0] if all(c[2] for c in rows[0]) else ()
+    head = rows[0] if all(c.header for c in rows[0]) else ()
     body = rows[1:] if head else rows
-    align = tuple(c[1] for c in head) if head else ()
-    align = align + ("",) * (width - len(align)) if align else ()
+    none: m.Align = ""
+    align = tuple(c.align for c in head) + (none,) * (width - len(head)) if head else ()
     return m.Table(pad(head) if head else (), tuple(pad(r) for r in body), align)

@@ -332,6 +332,11 @@ class _Builder:
                 emit(self._p(S.CODE, self._runs(code.rstrip("\n"), _Fmt(), verbatim=True), bidi=False))
             case m.ThematicBreak():
                 emit(self._p(S.RULE, []))
+            case m.DefinitionList(items):
+                for item in items:
+                    emit(self._p(S.DEFINITION_TERM, self._inlines(item.term)))
+                    for d in item.definitions:
+                        self._blocks(d, replace(flow, para_style=S.DEFINITION), emit)
             case _:  # pragma: no cover - the model's block set is closed
                 self.warn(f"block {type(b).__name__} cannot be represented and was left out")
 

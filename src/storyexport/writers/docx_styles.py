@@ -50,6 +50,8 @@ class S:
     QUOTE = "Quote"
     LIST_BULLET = "ListBullet"
     LIST_NUMBER = "ListNumber"
+    DEFINITION_TERM = "DefinitionTerm"
+    DEFINITION = "Definition"
     CAPTION = "Caption"
     TABLE_CAPTION = "TableCaption"
     FIGURE = "Figure"
@@ -340,6 +342,11 @@ class StyleSet:
                   ppr=(self._num(BULLET_NUM), el("w:contextualSpacing"))),
             Style(P, S.LIST_NUMBER, "List Number", S.NORMAL, S.LIST_NUMBER,
                   ppr=(self._num(DECIMAL_NUM), el("w:contextualSpacing"))),
+            # base.css.j2: dt bold, no gap below; dd indented by the list indent (names as pandoc's)
+            Style(P, S.DEFINITION_TERM, "Definition Term", S.BODY, S.DEFINITION,
+                  ppr=(el("w:keepNext"), spacing(0, 0, t.line_height, t.base_size)), rpr=tuple(bold())),
+            Style(P, S.DEFINITION, "Definition", S.BODY, S.DEFINITION_TERM,
+                  ppr=(el("w:ind", {"w:left": twips(sp["list_indent"])}),)),
             *[Style(P, S.list_continue(lvl), "List Continue" + (f" {lvl + 1}" if lvl else ""), S.BODY,
                     S.list_continue(lvl),
                     ppr=(el("w:ind", {"w:left": twips(sp["list_indent"] * (lvl + 1))}), el("w:contextualSpacing")))

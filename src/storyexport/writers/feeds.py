@@ -67,7 +67,7 @@ _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]
 # What the shared renderer emits, and nothing else.
 _TAGS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "figure", "figcaption",
          "img", "table", "caption", "thead", "tbody", "tr", "th", "td", "pre", "code", "hr", "br", "em",
-         "strong", "del", "sup", "sub", "a", "section"}
+         "strong", "del", "sup", "sub", "a", "section", "dl", "dt", "dd"}
 _ATTRIBUTES = {"div": {"dir", "lang"}, "a": {"href", "title"}, "img": {"src", "alt", "width", "height", "title"},
                "ol": {"start"}, "th": {"scope", "style"}, "td": {"style"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
