@@ -68,6 +68,10 @@ SCHEMA: dict[str, dict[str, str]] = {
     "figure": {"max_height": "share"},
 }
 FONT_ROLES = ("body", "heading", "code", "arabic")
+# Roles a theme may leave out: a face other faces fall back to for symbols
+# text faces lack (the ballot boxes of task lists, check marks, arrows).
+OPTIONAL_FONT_ROLES = ("symbols",)
+FALLBACK_ROLES = ("arabic", "symbols")
 TOP_KEYS = {"name", "description", "inherit", "fonts", *SCHEMA}
 
 
@@ -152,8 +156,8 @@ class Theme:
         theme's script faces. Never a generic family, so nothing falls back to
         whatever the machine happens to have."""
         stack = [self.fonts[role].family]
-        for other in ("arabic",):
-            if self.fonts[other].family not in stack:
+        for other in FALLBACK_ROLES:
+            if other in self.fonts and self.fonts[other].family not in stack:
                 stack.append(self.fonts[other].family)
         stack.extend(f for f in self.system_fonts if f not in stack)
         return stack
@@ -289,8 +293,9 @@ def _read_layer(theme_dir: Path) -> dict[str, Any]:
     for role, spec in data.get("fonts", {}).items():
         if role == "system":
             continue
-        if role not in FONT_ROLES:
-            raise ThemeError(f"unknown font role fonts.{role} (known: {', '.join(FONT_ROLES)})", str(path))
+        if role not in FONT_ROLES + OPTIONAL_FONT_ROLES:
+            known = ", ".join(FONT_ROLES + OPTIONAL_FONT_ROLES)
+            raise ThemeError(f"unknown font role fonts.{role} (known: {known})", str(path))
         for k, v in spec.items():
             if k == "family":
                 continue
@@ -352,8 +357,10 @@ def _build(t: dict[str, Any], chain: tuple[Path, ...]) -> Theme:
     scale = need("size", "heading_scale")
 
     fonts: dict[str, FontFace] = {}
-    for role in FONT_ROLES:
+    for role in FONT_ROLES + OPTIONAL_FONT_ROLES:
         spec = t.get("fonts", {}).get(role)
+        if role in OPTIONAL_FONT_ROLES and not spec:
+            continue
         if not spec or "family" not in spec or "regular" not in spec:
             raise ThemeError(f"fonts.{role}: needs a family and a regular font file", where)
         files = tuple(

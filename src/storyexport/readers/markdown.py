@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 from .. import model as m
 from . import frontmatter
@@ -39,6 +40,7 @@ def _parser(max_nesting: int) -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(deflist_plugin)  # "Term" then ": definition" (pandoc, kramdown, Goldmark)
+    md.use(tasklists_plugin)  # "- [ ] task", "- [x] done" (GFM)
     return md
 
 
@@ -164,7 +166,7 @@ class _MarkdownReader:
 
     def _blocks(self, tokens: list[Token]) -> None:
         b = self.b
-        for t in tokens:
+        for i, t in enumerate(tokens):
             line = self.line(t)
             if t.nesting == -1:
                 close_html_frames(b)  # raw HTML a block left open ends with the container around it
@@ -217,7 +219,12 @@ class _MarkdownReader:
                     feeder.feed(t.content)
                     feeder.done(keep_open=True)
                 case "inline":
-                    self._inline(t.children or [], line)
+                    children = t.children or []
+                    if _task_checkbox(tokens, i):
+                        # the box as a character every format shows (the plugin's <input> would be removed)
+                        b.text("\u2611" if 'checked="checked"' in children[0].content else "\u2610")
+                        children = children[1:]
+                    self._inline(children, line)
                 case _:
                     pass  # thead/tbody/footnote_block/footnote_anchor carry no content
 
@@ -280,6 +287,16 @@ class _MarkdownReader:
                 case _:
                     b.text(t.content)
         close_html_frames(b)
+
+
+def _task_checkbox(tokens: list[Token], i: int) -> bool:
+    """Whether inline token ``i`` starts with the tasklists plugin's checkbox:
+    the first paragraph of an item the plugin marked as a task."""
+    children = tokens[i].children or []
+    return (i >= 2 and tokens[i - 1].type == "paragraph_open" and tokens[i - 2].type == "list_item_open"
+            and "task-list-item" in str(tokens[i - 2].attrGet("class") or "")
+            and bool(children) and children[0].type == "html_inline"
+            and children[0].content.startswith('<input class="task-list-item-checkbox"'))
 
 
 def _note_label(t: Token) -> str:
