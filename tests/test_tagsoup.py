@@ -96,7 +96,7 @@ def render(article: m.Article, names: tuple[str, ...]) -> None:
                 for rel, data in dict(writer.render_collection([article], ctx)).items():
                     if rel.endswith(".json"):
                         assert all(i["id"] and i["content_html"] for i in json.loads(data)["items"])
-                    else:
+                    elif rel.endswith(".xml"):  # not the media files feeds carry
                         assert feedparser.parse(data).bozo == 0, (name, rel)
                 continue
             data = writer.render(article, ctx)
