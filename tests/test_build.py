@@ -100,10 +100,10 @@ def test_incremental_rebuilds(tmp_path: Path) -> None:
 
 
 def test_strict_turns_warnings_into_errors(tmp_path: Path) -> None:
-    root = project(tmp_path, {"a.md": GOOD.replace("title: Good", "title: Good\nlayout: post")})
+    root = project(tmp_path, {"a.md": GOOD.replace("title: Good", "title: Good\nmood: sunny")})
     assert export(root).returncode == 0
     r = export(root, "--strict", "--force")
-    assert r.returncode == 1 and "unknown front-matter key 'layout'" in r.stderr
+    assert r.returncode == 1 and "unknown front-matter key 'mood'" in r.stderr
 
 
 def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from .config import Site
 from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError, WriterError
 from .framestack import call_with_room
 from .model import Article
-from .readers import is_source, read_source
+from .readers import is_source, layout, read_source
 from .safeio import read_regular_file
 from .theme import Theme
 from .writers import Keyed, OutputInfo, RenderContext, Writer, load
@@ -67,15 +67,7 @@ class BuildResult:
 
 def find_sources(paths: Sequence[Path], root: Path) -> list[Path]:
     """Source files under ``paths`` (files or folders), sorted for stable output."""
-    found: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-                found.extend(Path(dirpath) / f for f in sorted(filenames) if is_source(Path(f)))
-        else:
-            found.append(p)
-    return sorted(dict.fromkeys(found), key=lambda q: str(q))
+    return layout.scan(paths, is_source).sources
 
 
 # ----------------------------------------------------------------- writes

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -128,7 +129,8 @@ class Progress:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .build import Builder, find_sources
+    from .build import Builder
+    from .readers import is_source, layout
 
     site = _site(args)
     theme = _theme(args, site)
@@ -150,7 +152,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     builder = Builder(root=root, out=out, theme=theme, site=site, writer_names=_formats(args.format, site),
                       diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=args.force,
                       strict=args.strict, progress=Progress(not args.quiet))
-    sources = find_sources(paths, root)
+    scan = layout.scan(paths, is_source)
+    sources = scan.sources
     if not sources:
         raise UsageError(f"no sources found in {', '.join(map(str, paths))}")
     res = builder.run(sources)
@@ -164,13 +167,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"storyexport: {res.articles} article(s); wrote {len(res.written)} file(s), "
               f"{len(res.skipped)} unchanged, {len(res.removed)} removed, {len(res.errors)} error(s), "
-              f"{len(diags.warnings)} warning(s) -> {out}", file=sys.stderr)
+              f"{len(diags.warnings)} warning(s){_passed_over(scan.passed_over)} -> {out}", file=sys.stderr)
     if res.errors:
         return 1
     if args.strict and diags.warnings:
         print("storyexport: --strict: warnings count as errors", file=sys.stderr)
         return 1
     return 0
+
+
+def _passed_over(counts: Mapping[str, int]) -> str:
+    """``, passed over 2 section pages, 1 draft`` for the summary line."""
+    parts = [f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(counts.items()) if n]
+    return f", passed over {', '.join(parts)}" if parts else ""
 
 
 def cmd_formats(args: argparse.Namespace) -> int:

@@ -49,6 +49,11 @@ class Site:
     limits: Limits = field(default_factory=Limits)
     config_path: str = ""
     source_date_epoch: int | None = None  # from the environment, for undated sources
+    # [source]: how sources written for other tools are read
+    git_dates: bool = True  # a story with no date takes its last git commit's (Hugo's enableGitInfo)
+    syntax: str = "auto"  # template syntax in Markdown: auto, hugo, jekyll or none
+    # the site's own Hugo shortcodes / Liquid tags: name -> (link, text) templates
+    shortcodes: tuple[tuple[str, str, str], ...] = ()
 
     def absolute(self, url: str) -> str:
         """``url`` made absolute against ``base_url`` (unchanged if it already is)."""
@@ -63,7 +68,32 @@ _SECTIONS = {
     "build": {"theme", "source", "out", "state", "formats"},
     "pdf": {"pdf_variant", "variant", "allowed_hosts"},
     "limits": {f.name for f in fields(Limits)},
+    "source": {"git_dates", "syntax", "shortcodes"},
 }
+SYNTAXES = ("auto", "hugo", "jekyll", "none")
+
+
+def _source_setting(key: str, value: Any, where: str) -> Any:
+    """``[source]`` keys, checked: ``git_dates`` (bool), ``syntax`` (one of
+    SYNTAXES) and ``shortcodes``, a table of ``name = {link, text}`` whose
+    ``{0}``, ``{1}``... and ``{name}`` stand for the call's arguments."""
+    if key == "git_dates":
+        if not isinstance(value, bool):
+            raise ConfigError("[source] git_dates: expected true or false", where)
+        return value
+    if key == "syntax":
+        if value not in SYNTAXES:
+            raise ConfigError(f"[source] syntax: expected one of {', '.join(SYNTAXES)}, got {value!r}", where)
+        return value
+    if not isinstance(value, dict):
+        raise ConfigError("[source] shortcodes: expected a table of name = {link, text}", where)
+    out = []
+    for name, spec in sorted(value.items()):
+        if not isinstance(spec, dict) or set(spec) - {"link", "text"} or not all(
+                isinstance(v, str) for v in spec.values()) or not spec:
+            raise ConfigError(f"[source.shortcodes] {name}: expected {{link = \"...\", text = \"...\"}}", where)
+        out.append((name, spec.get("link", ""), spec.get("text", "")))
+    return tuple(out)
 
 
 def load_config(path: Path | None) -> Site:
@@ -85,7 +115,9 @@ def load_config(path: Path | None) -> Site:
         for key, value in table.items():
             if key not in _SECTIONS[section]:
                 raise ConfigError(f"[{section}] unknown key {key!r}", where)
-            if section == "limits":
+            if section == "source":
+                values[key] = _source_setting(key, value, where)
+            elif section == "limits":
                 if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                     raise ConfigError(f"[limits] {key}: expected a positive integer", where)
                 limits[key] = value

@@ -229,6 +229,16 @@ class Meta:
     canonical_url: str = ""
     rights: str = ""
     cover: str = ""
+    # Where the site that wrote the source published it: Hugo ``url`` or
+    # Jekyll ``permalink`` (a site path), and the old paths that should
+    # redirect to it (Hugo ``aliases``, Jekyll ``redirect_from``).
+    permalink: str = ""
+    aliases: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()
+    weight: int = 0  # Hugo's ordering hint; 0 is "unset", as in Hugo
+    # No date anywhere (front matter, file name, git): ``published`` is then
+    # SOURCE_DATE_EPOCH or the Unix epoch, and lists put the story last.
+    undated: bool = False
     extra: tuple[tuple[str, Any], ...] = ()
 
     @property

@@ -1,5 +1,7 @@
-"""YAML front matter: safe loading and normalisation of the keys pandoc, Jekyll
-and Hugo users already write.
+"""Front matter as pandoc, Jekyll and Hugo write it: YAML between ``---``
+lines (``...`` also closes), TOML between ``+++`` lines, a JSON object at the
+top (Hugo), or pandoc's ``%`` title block; then safe loading and
+normalisation of the keys those tools' users already write.
 
 YAML 1.1 surprises are switched off (``NO`` stays a string, ``10:00`` is not
 600, dates are not guessed): every value arrives as a string, list or mapping
@@ -9,14 +11,17 @@ reads ``source/x.md:3: date: not a date: 'yesterday'``.
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import yaml
 
 from ..model import Author
+from .dates import parse_date
 from .source import SourceContext
 
 MAX_ALIASES = 50
@@ -49,16 +54,102 @@ class FrontMatter:
     lines: dict[str, int]  # key -> line in the source file
 
 
-def split(text: str, ctx: SourceContext) -> tuple[str | None, str, int]:
-    """Split ``---`` fenced front matter off. Returns (yaml or None, body,
-    line number of the body's first line)."""
-    if not text.startswith("---\n") and text.rstrip("\n") != "---":
-        return None, text, 1
+def extract(text: str, ctx: SourceContext) -> tuple[FrontMatter, str, int]:
+    """Split the front matter off, in whichever form the file uses. Returns
+    (front matter, body, line number of the body's first line). Leading
+    blank lines are skipped, as Hugo does (a BOM is gone after decoding)."""
+    skipped = len(text) - len(text.lstrip("\n \t"))
+    lead = text[:skipped].count("\n")
+    rest = text[skipped:]
+    first = rest.split("\n", 1)[0].rstrip()
+    if first == "---":
+        src, body, body_line = _fenced(rest, ("---", "..."), ctx, lead, "---")
+        return parse(src, ctx, lead + 2), body, body_line
+    if first == "+++":
+        src, body, body_line = _fenced(rest, ("+++",), ctx, lead, "+++")
+        return _toml(src, ctx, lead + 2), body, body_line
+    if re.match(r"\{\s*(?:\"|\})", rest):
+        return _json(rest, ctx, lead)
+    if text.startswith("%"):
+        return _pandoc_title_block(text, ctx)
+    return FrontMatter({}, {}), text, 1
+
+
+def _fenced(text: str, closers: tuple[str, ...], ctx: SourceContext, lead: int,
+            opener: str) -> tuple[str, str, int]:
     lines = text.split("\n")
     for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
-    raise ctx.error(1, "front matter is not closed: add a line '---' after it")
+        if lines[i].rstrip() in closers:
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), lead + i + 2
+    raise ctx.error(lead + 1, f"front matter is not closed: add a line '{opener}' after it")
+
+
+def _toml(src: str, ctx: SourceContext, first_line: int) -> FrontMatter:
+    """TOML front matter (Hugo), read with the standard library's parser."""
+    try:
+        values = tomllib.loads(src)
+    except tomllib.TOMLDecodeError as e:
+        where = re.search(r"line (\d+)", str(e))
+        line = first_line + int(where.group(1)) - 1 if where else first_line
+        raise ctx.error(line, f"invalid TOML: {re.sub(r' [(]at .*[)]$', '', str(e))}") from None
+    lines: dict[str, int] = {}
+    for n, raw in enumerate(src.split("\n")):
+        if raw.lstrip().startswith("["):
+            table = raw.strip().strip("[]").strip().split(".")[0].strip("\"'")
+            lines.setdefault(table, first_line + n)
+            continue
+        km = re.match(r"\s*[\"']?([^\"'=\s]+)[\"']?\s*=", raw)
+        if km:
+            lines.setdefault(km.group(1), first_line + n)
+    return FrontMatter(values, lines)
+
+
+def _json(text: str, ctx: SourceContext, lead: int) -> tuple[FrontMatter, str, int]:
+    """A JSON object at the top of the file is Hugo's JSON front matter."""
+    try:
+        values, end = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError as e:
+        raise ctx.error(lead + e.lineno, f"invalid JSON front matter: {e.msg}") from None
+    except RecursionError:
+        raise ctx.error(lead + 1, "front matter is nested too deeply") from None
+    if not isinstance(values, dict):  # pragma: no cover - raw_decode of '{' is a dict
+        raise ctx.error(lead + 1, "front matter must be a mapping of keys to values")
+    head = text[:end]
+    lines: dict[str, int] = {}
+    for km in re.finditer(r'"((?:[^"\\]|\\.)*)"\s*:', head):
+        lines.setdefault(km.group(1), lead + head.count("\n", 0, km.start()) + 1)
+    after = text[end:]
+    nl = after.find("\n")
+    body = after[nl + 1:] if nl >= 0 and not after[:nl].strip() else after
+    body_line = lead + head.count("\n") + (2 if nl >= 0 and not after[:nl].strip() else 1)
+    return FrontMatter(values, lines), body, body_line
+
+
+def _pandoc_title_block(text: str, ctx: SourceContext) -> tuple[FrontMatter, str, int]:
+    """pandoc's title block: ``% title``, ``% author; author``, ``% date``;
+    an indented line continues a field, an empty field is left out."""
+    fields: list[tuple[int, str]] = []
+    lines = text.split("\n")
+    n = 0
+    while n < len(lines) and len(fields) < 3:
+        line = lines[n]
+        if line.startswith("%"):
+            fields.append((n + 1, line[1:].strip()))
+        elif line[:1] in (" ", "\t") and fields and line.strip():
+            fields[-1] = (fields[-1][0], f"{fields[-1][1]} {line.strip()}".strip())
+        else:
+            break
+        n += 1
+    while n < len(lines) and lines[n][:1] in (" ", "\t") and lines[n].strip() and fields:
+        n += 1
+    values: dict[str, Any] = {}
+    where: dict[str, int] = {}
+    for key, (line_no, value) in zip(("title", "author", "date"), fields, strict=False):
+        if not value:
+            continue
+        values[key] = [a.strip() for a in value.split(";") if a.strip()] if key == "author" else value
+        where[key] = line_no
+    return FrontMatter(values, where), "\n".join(lines[n:]), n + 1
 
 
 def parse(src: str, ctx: SourceContext, first_line: int = 2) -> FrontMatter:
@@ -101,38 +192,9 @@ def parse(src: str, ctx: SourceContext, first_line: int = 2) -> FrontMatter:
 
 # ------------------------------------------------------------------ values
 
-_DATE_FORMATS = (
-    "%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z",
-    "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z",
-    "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S.%f",
-    "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y",
-)
-
-
-def parse_date(value: object) -> datetime | None:
-    """A timezone-aware datetime from the date forms pandoc, Jekyll and Hugo
-    accept; naive values are taken as UTC. None if it is not a date."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str):
-        return None
-    s = value.strip()
-    if s.endswith("Z"):
-        s = s[:-1] + "+00:00"
-    s = re.sub(r"([+-]\d\d):(\d\d)$", r"\1\2", s)  # +01:00 -> +0100 for %z
-    s = re.sub(r"\s+", " ", s)
-    for fmt in _DATE_FORMATS:
-        try:
-            d = datetime.strptime(s, fmt)
-        except ValueError:
-            continue
-        return d if d.tzinfo else d.replace(tzinfo=UTC)
-    return None
-
-
 def as_text(value: object, key: str, ctx: SourceContext, line: int | None) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ctx.error(line, f"{key}: expected text, got {type(value).__name__} {_show(value)}")
+        raise ctx.error(line, f"{key}: expected text, got {type(value).__name__} {describe(value)}")
     return ctx.clean(str(value).strip(), line, key)
 
 
@@ -145,11 +207,11 @@ def as_list(value: object, key: str, ctx: SourceContext, line: int | None) -> li
     elif isinstance(value, list):
         items = value
     else:
-        raise ctx.error(line, f"{key}: expected a list, got {type(value).__name__} {_show(value)}")
+        raise ctx.error(line, f"{key}: expected a list, got {type(value).__name__} {describe(value)}")
     out = []
     for v in items:
         if not isinstance(v, str | int | float) or isinstance(v, bool):
-            raise ctx.error(line, f"{key}: list items must be text, got {_show(v)}")
+            raise ctx.error(line, f"{key}: list items must be text, got {describe(v)}")
         s = ctx.clean(str(v).strip(), line, key)
         if s:
             out.append(s)
@@ -168,24 +230,24 @@ def as_authors(value: object, ctx: SourceContext, line: int | None) -> list[Auth
         elif isinstance(v, dict):
             given = v.get("name")
             if not isinstance(given, str) or not given.strip():
-                raise ctx.error(line, f"author: a mapping needs a 'name', got {_show(v)}")
+                raise ctx.error(line, f"author: a mapping needs a 'name', got {describe(v)}")
             email, url = v.get("email", ""), v.get("url", v.get("website", ""))
             if not isinstance(email, str) or not isinstance(url, str):
                 raise ctx.error(line, "author: email and url must be text")
             out.append(Author(ctx.clean(given.strip(), line, "author"), email.strip(), url.strip()))
         else:
-            raise ctx.error(line, f"author: expected a name or a mapping, got {_show(v)}")
+            raise ctx.error(line, f"author: expected a name or a mapping, got {describe(v)}")
     return out
 
 
 def as_date(value: object, key: str, ctx: SourceContext, line: int | None) -> datetime:
     d = parse_date(value)
     if d is None:
-        raise ctx.error(line, f"{key}: not a date: {_show(value)}")
+        raise ctx.error(line, f"{key}: not a date: {describe(value)}")
     return d
 
 
-def _show(value: object) -> str:
+def describe(value: object) -> str:
     r = repr(value)
     return r if len(r) <= 60 else r[:57] + "..."
 

@@ -14,10 +14,12 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from .. import model as m
-from . import frontmatter
+from ..errors import Diagnostics, StoryExportError
+from . import frontmatter, kramdown, liquid, shortcodes
 from .metadata import build_meta
 from .rawhtml import HtmlToModel, close_html_frames
 from .source import SourceContext, slugify
+from .templating import Placeholders
 from .tree import TreeBuilder
 
 EXTENSIONS = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext")
@@ -46,13 +48,18 @@ def _parser(max_nesting: int) -> MarkdownIt:
 
 def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
     text = ctx.decode(data)
-    fm_src, body, body_line = frontmatter.split(text, ctx)
-    fm = frontmatter.parse(fm_src, ctx) if fm_src is not None else frontmatter.FrontMatter({}, {})
+    fm, body, body_line = frontmatter.extract(text, ctx)
     if not body.strip():
         raise ctx.error(body_line, "the article has no body text")
     body = ctx.clean(body, None, "body")
+    table = Placeholders()
+    body = kramdown.strip_attributes(_expand_templates(path, body, ctx, body_line, fm.values, table))
+    body, excerpt = _split_excerpt(body, fm.values)
     reader = _MarkdownReader(ctx, body_line)
+    reader.b.placeholders = table
     blocks, footnotes = reader.convert(body)
+    if excerpt is not None and not any(k.lower() in _DESCRIPTION_KEYS for k in fm.values):
+        fm.values["description"] = _excerpt_text(excerpt, ctx, body_line, table)
 
     def parse_inline(s: str, line: int | None) -> tuple[m.Inline, ...]:
         return _MarkdownReader(ctx, line or 1).inline_only(ctx.clean(s, line, "summary"))
@@ -72,6 +79,50 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
     footnotes = _check_footnotes(blocks, footnotes, ctx)
     return m.Article(meta, blocks, footnotes, tuple(ctx.assets.values()), str(path),
                      watched=tuple(dict.fromkeys(ctx.watched))), draft
+
+
+_DESCRIPTION_KEYS = frozenset({"description", "abstract", "excerpt", "summary"})
+_MORE = "<!--more-->"
+
+
+def _expand_templates(path: Path, body: str, ctx: SourceContext, line: int, values: dict[str, object],
+                      table: Placeholders) -> str:
+    """Hugo shortcodes or Jekyll Liquid, whichever the story was written for
+    (``[source] syntax``; ``auto`` tells them apart by the site's layout)."""
+    syntax = ctx.site.syntax
+    if syntax == "auto":
+        syntax = "jekyll" if liquid.is_jekyll(path, ctx.root, body) else "hugo"
+    if syntax == "hugo" and "{{" in body:
+        return shortcodes.expand(body, ctx, line, values, table)
+    if syntax == "jekyll" and ("{{" in body or "{%" in body):
+        return liquid.expand(body, ctx, line, values, table)
+    return body
+
+
+def _split_excerpt(body: str, values: dict[str, object]) -> tuple[str, str | None]:
+    """Hugo's ``<!--more-->`` summary divider, or Jekyll's
+    ``excerpt_separator``: the text before it is the excerpt, and a separator
+    that is not an HTML comment is removed from the body."""
+    sep = values.get("excerpt_separator")
+    sep = sep if isinstance(sep, str) and sep.strip() else _MORE
+    at = body.find(sep)
+    if at < 0:
+        return body, None
+    rest = body[at + len(sep):]
+    return body[:at] + ("" if not sep.startswith("<!--") else sep) + rest, body[:at]
+
+
+def _excerpt_text(excerpt: str, ctx: SourceContext, line: int, table: Placeholders) -> str:
+    """The excerpt's words, read quietly (its warnings are the body's)."""
+    quiet = SourceContext(ctx.path, ctx.root, ctx.site, Diagnostics())
+    reader = _MarkdownReader(quiet, line)
+    reader.b.placeholders = table
+    try:
+        blocks, _ = reader.convert(excerpt)
+    except StoryExportError:
+        return ""
+    text = " ".join(m.inline_text(b.children) for b in blocks if isinstance(b, m.Para | m.Heading))
+    return " ".join(text.split())
 
 
 def first_sentence(blocks: tuple[m.Block, ...]) -> str:

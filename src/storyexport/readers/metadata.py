@@ -9,11 +9,14 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from ..model import Author, Inline, Meta
-from .frontmatter import as_authors, as_date, as_list, as_text
+from . import layout
+from .dates import file_name_date, parse_date
+from .frontmatter import as_authors, as_date, as_list, as_text, describe
+from .history import last_commit_date
 from .source import SourceContext, slugify
 
 # canonical name -> accepted spellings, first wins
@@ -27,14 +30,27 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "categories", "category", "keywords"),
     "language": ("lang", "language"),
     "slug": ("slug",),
-    "canonical_url": ("canonical_url", "canonical", "url"),
+    "canonical_url": ("canonical_url", "canonical"),
+    "permalink": ("url", "permalink"),
+    "aliases": ("aliases", "redirect_from"),
     "rights": ("rights", "copyright"),
     "publisher": ("publisher",),
-    "cover": ("cover", "cover-image", "cover_image", "image", "featured_image"),
+    "cover": ("cover", "cover-image", "cover_image", "image", "images", "featured_image"),
     "summary": ("summary", "glance", "highlights"),
+    "series": ("series",),
+    "weight": ("weight",),
     "draft": ("draft",),
+    "excerpt_separator": ("excerpt_separator",),
 }
 _KNOWN = {alias: canon for canon, names in ALIASES.items() for alias in names}
+# Keys Hugo and Jekyll define that steer their own templates, menus or
+# build, not the story: kept in ``extra`` without a warning.
+SITE_TOOL_KEYS = frozenset(k.lower() for k in (
+    "layout", "type", "toc", "markup", "linkTitle", "menu", "menus", "sitemap", "outputs", "headless",
+    "_build", "build", "cascade", "resources", "expiryDate", "translationKey", "isCJKLanguage",
+    "comments", "sidebar", "share", "related", "render_with_liquid", "nav_order", "parent", "has_children",
+    "permalink_pretty", "sitemap_exclude", "showToc", "hidemeta", "tocOpen", "weight_in_menu",
+))
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 InlineParser = Callable[[str, int | None], tuple[Inline, ...]]
@@ -57,8 +73,12 @@ def build_meta(
     extra: list[tuple[str, Any]] = []
     for key, value in values.items():
         canon = _KNOWN.get(key.lower())
-        if canon is None:
-            ctx.warn(lines.get(key), f"unknown front-matter key {key!r} (kept, not used)")
+        if key.lower() == "published" and (isinstance(value, bool) or str(value).lower() in ("true", "false")):
+            canon = None  # Jekyll's publish switch, read below; not a date
+            extra.append((key, _freeze(value)))
+        elif canon is None:
+            if key.lower() not in SITE_TOOL_KEYS:
+                ctx.warn(lines.get(key), f"unknown front-matter key {key!r} (kept, not used)")
             extra.append((key, _freeze(value)))
         else:
             grouped.setdefault(canon, []).append((key, value))
@@ -92,13 +112,7 @@ def build_meta(
     elif site.author:
         authors.append(Author(site.author, site.author_email))
 
-    published = as_date(first("date"), "date", ctx, line("date")) if "date" in grouped else fallback_date
-    if published is None:
-        epoch = ctx.site_date_epoch()
-        if epoch is None:
-            raise ctx.error(None, "no date: add one to the front matter (date: 2024-03-05)")
-        published = epoch
-        ctx.warn(None, "no date; using SOURCE_DATE_EPOCH")
+    published, undated = _published(grouped, lines, ctx, fallback_date)
     updated = as_date(first("updated"), "updated", ctx, line("updated")) if "updated" in grouped else None
     if updated is not None and updated < published:
         ctx.warn(line("updated"), "updated is before the publication date; ignored")
@@ -115,13 +129,14 @@ def build_meta(
         raise ctx.error(line("language"), f"lang: not a BCP 47 language tag: {language!r}")
 
     slug_src = text("slug")
-    slug = slugify(slug_src) or slugify(re.sub(r"^\d{4}-\d{2}-\d{2}-", "", ctx.path.stem)) or slugify(title)
+    slug = slugify(slug_src) or slugify(layout.default_slug(ctx.path)) or slugify(title)
     if not slug:
         slug = "article-" + hashlib.sha256(os.fsencode(ctx.path.name)).hexdigest()[:10]
     if slug_src and slug != slug_src:
         ctx.warn(line("slug"), f"slug {slug_src[:60]!r} is not file-name safe; using {slug!r}")
 
-    canonical = text("canonical_url")
+    permalink = text("permalink")
+    canonical = text("canonical_url") or permalink
     if canonical:
         canonical = ctx.link_url(canonical, line("canonical_url")) or ""
         if canonical.startswith(("#", "mailto:")):
@@ -138,7 +153,12 @@ def build_meta(
 
     cover = ""
     if "cover" in grouped:
-        cover = ctx.image(text("cover"), line("cover")) or ""
+        given = _cover_path(first("cover"), grouped["cover"][0][0], ctx, line("cover"))
+        cover = (ctx.image(given, line("cover")) or "") if given else ""
+
+    weight = first("weight")
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int)):
+        raise ctx.error(line("weight"), f"weight: expected a whole number, got {weight!r}")
 
     draft = first("draft")
     meta = Meta(
@@ -156,9 +176,66 @@ def build_meta(
         canonical_url=canonical,
         rights=text("rights"),
         cover=cover,
+        permalink=permalink,
+        aliases=tuple(a for key, v in grouped.get("aliases", []) for a in as_list(v, key, ctx, lines.get(key))),
+        series=tuple(s for key, v in grouped.get("series", []) for s in as_list(v, key, ctx, lines.get(key))),
+        weight=weight or 0,
+        undated=undated,
         extra=tuple(extra),
     )
-    return meta, draft is True or (isinstance(draft, str) and draft.lower() in ("true", "yes"))
+    unpublished = values.get("published") is False or str(values.get("published")).lower() == "false"
+    return meta, _truthy(draft) or unpublished
+
+
+def _truthy(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("true", "yes"))
+
+
+def _published(grouped: dict[str, list[tuple[str, Any]]], lines: dict[str, int], ctx: SourceContext,
+               fallback_date: datetime | None) -> tuple[datetime, bool]:
+    """The publication date and whether the story is undated. The front
+    matter wins; then the reader's own dateline, the file name (Jekyll's
+    rule), the last git commit (Hugo's ``enableGitInfo``) and
+    SOURCE_DATE_EPOCH, each fallback with a located warning. A date that is
+    not a date is an error only when no fallback exists."""
+    given = grouped.get("date", [])
+    bad: tuple[str, int | None, object] | None = None
+    for key, value in given:
+        d = parse_date(value)
+        if d is not None:
+            return d, False
+        bad = bad or (key, lines.get(key), value)
+    if fallback_date is not None:
+        return fallback_date, False
+    why = f"{bad[0]}: not a date: {describe(bad[2])}" if bad else "no date in the front matter"
+    where = bad[1] if bad else None
+    from_name = file_name_date(ctx.path.name)
+    if from_name is not None:
+        ctx.warn(where, f"{why}; using the date in the file name, {from_name.date().isoformat()}")
+        return from_name, False
+    from_git = last_commit_date(ctx.path, ctx.root) if ctx.site.git_dates else None
+    if from_git is not None:
+        ctx.warn(where, f"{why}; using the date of its last git commit, {from_git.isoformat()}")
+        return from_git, False
+    if bad is not None:
+        raise ctx.error(bad[1], f"{bad[0]}: not a date: {describe(bad[2])}")
+    epoch = ctx.site_date_epoch()
+    if epoch is not None:
+        ctx.warn(None, "no date; using SOURCE_DATE_EPOCH")
+        return epoch, True
+    ctx.warn(None, "no date in the front matter, the file name or git history; exported undated "
+                   "(listed last in feeds): add one (date: 2024-03-05)")
+    return datetime(1970, 1, 1, tzinfo=UTC), True
+
+
+def _cover_path(value: object, key: str, ctx: SourceContext, line: int | None) -> str:
+    """Hugo ``images`` is a list (the first is the cover); Jekyll ``image``
+    may be a mapping with a ``path``."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if isinstance(value, dict):
+        value = value.get("path") or value.get("feature") or value.get("src") or ""
+    return as_text(value, key, ctx, line) if value else ""
 
 
 def _freeze(value: Any) -> Any:
@@ -168,5 +245,7 @@ def _freeze(value: Any) -> Any:
     if isinstance(value, dict):
         return tuple((str(k), _freeze(v)) for k, v in value.items())
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
     return value

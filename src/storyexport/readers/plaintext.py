@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from .. import model as m
-from .frontmatter import parse_date
+from .dates import parse_date
 from .markdown import GLANCE, first_sentence
 from .metadata import build_meta
 from .source import SourceContext

@@ -24,7 +24,7 @@ from ..model import Asset
 
 # Characters that XML 1.0 (and so DOCX, EPUB, feeds) cannot carry, plus
 # non-characters and lone surrogates.
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
 # Explicit bidi embeddings, overrides and isolates: they can disguise text
 # ("Trojan Source"); the renderers set direction from the language instead.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")

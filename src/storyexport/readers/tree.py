@@ -14,6 +14,7 @@ table goes before it, block content inside inline content becomes its text).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 
 from .. import model as m
 from .source import SourceContext
+from .templating import OPEN, Placeholders
 
 INLINE_KINDS = {"em", "strong", "strike", "sup", "sub", "link", "code", "cell", "para", "heading", "caption",
                 "pre", "dt"}
@@ -70,6 +72,7 @@ class TreeBuilder:
         self.stack: list[Frame] = [Frame("root", 1)]
         self.footnotes: list[m.Footnote] = []
         self.max_depth = ctx.site.limits.max_depth
+        self.placeholders: Placeholders | None = None  # template calls to swap back in (templating.py)
 
     # ----------------------------------------------------------- events
 
@@ -109,6 +112,8 @@ class TreeBuilder:
         top = self.top
         if top.kind == "drop":
             return
+        if self.placeholders is not None and isinstance(node, m.Code | m.CodeBlock) and OPEN in node.text:
+            node = dataclasses.replace(node, text=self.placeholders.text(node.text))
         if top.kind in INLINE_KINDS and not _is_inline(node):
             self._separate()
             for inline in as_inlines(node):
@@ -133,11 +138,44 @@ class TreeBuilder:
     def finish(self) -> tuple[tuple[m.Block, ...], tuple[m.Footnote, ...]]:
         while len(self.stack) > 1:
             self.close()
+        self._swap_placeholders(self.stack[0])
         return _blocks(self.stack[0].items), tuple(self.footnotes)
 
     # ---------------------------------------------------------- building
 
+    def _swap_placeholders(self, f: Frame) -> None:
+        """Put template calls back where their placeholders landed: a block
+        for a paragraph that holds only one, literal text in code, inlines
+        elsewhere."""
+        table = self.placeholders
+        if table is None or not any(isinstance(i, m.Text) and OPEN in i.text for i in f.items):
+            return
+        if f.kind in ("pre", "code"):
+            f.items = [m.Text(table.text(i.text)) if isinstance(i, m.Text) else i for i in f.items]
+            return
+        if f.kind == "para":
+            only = [i for i in f.items if not _blank(i)]
+            r = table.get(only[0].text) if len(only) == 1 and isinstance(only[0], m.Text) else None
+            if r is not None and r.block is not None:
+                f.kind, f.items = "unwrap", [r.block]
+                return
+        items: list[Any] = []
+
+        def text(s: str) -> None:
+            if items and isinstance(items[-1], m.Text):
+                items[-1] = m.Text(items[-1].text + s)
+            else:
+                items.append(m.Text(s))
+
+        for item in f.items:
+            if isinstance(item, m.Text) and OPEN in item.text:
+                table.inlines(item.text, text, items.append)
+            else:
+                items.append(item)
+        f.items = items
+
     def _finish(self, f: Frame) -> None:
+        self._swap_placeholders(f)
         inl = _inlines(f.items)
         node: Any
         match f.kind:
