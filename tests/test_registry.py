@@ -78,3 +78,24 @@ def test_third_party_theme_package(tmp_path: Path, samples: dict) -> None:  # ty
         assert (round(float(box.width)), round(float(box.height))) == (420, 595)  # 148 x 210 mm
         assert pdf.metadata is not None and pdf.metadata.title == article.meta.title
         assert article.meta.title in (out / f"{slug}.html").read_text()
+
+
+def test_third_party_reader_package(tmp_path: Path) -> None:
+    """Install tests/plugins/reader (a reader for ``.htm`` stories) privately
+    and export a story only it can read, beside a built-in Markdown one."""
+    env = install_plugin(ROOT / "tests" / "plugins" / "reader", tmp_path)
+    src = tmp_path / "source"
+    src.mkdir()
+    (src / "wire.htm").write_text('<html><head><title>Wire story</title><meta name="date" content="2024-02-03">'
+                                  "</head><body><p>Agency <em>copy</em> here.</p></body></html>", encoding="utf-8")
+    (src / "local.md").write_text("---\ntitle: Local\ndate: 2024-02-04\n---\nOwn words.\n", encoding="utf-8")
+    out = tmp_path / "dist"
+    r = run_cli("--format", "html", "--out", str(out), str(src), env=env)
+    assert r.returncode == 0, r.stderr
+    assert "2 article(s)" in r.stderr
+    page = (out / "wire.html").read_text(encoding="utf-8")
+    assert "Wire story" in page and "<em>copy</em>" in page
+    assert "Own words." in (out / "local.html").read_text(encoding="utf-8")
+    # without the plugin the .htm file is not a source at all
+    plain = run_cli("--format", "html", "--out", str(tmp_path / "plain"), str(src))
+    assert plain.returncode == 0 and "1 article(s)" in plain.stderr

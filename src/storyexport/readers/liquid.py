@@ -137,8 +137,8 @@ def _lookup(head: str, ctx: SourceContext, page: Mapping[str, Any]) -> Any:
     site = ctx.site
     own = {"url": site.base_url.rstrip("/"), "baseurl": _base_path(ctx), "title": site.title,
            "description": site.description, "author": site.author}
-    if own.get(path):
-        return own[path]
+    if path in ("url", "baseurl") or own.get(path):
+        return own[path]  # an empty baseurl is Jekyll's default, not a gap
     return _dig(_jekyll_config(str(ctx.root.resolve())), path)
 
 

@@ -74,7 +74,8 @@ def expand(body: str, ctx: SourceContext, first_line: int, params: Mapping[str, 
             inner = body[inner_start:tags[j].start]
             pos, i = tags[j].end, j + 1
         block = alone_on_line(body, tag.start, pos)
-        text = _render(tag, inner, close is not None, ctx, params, table, block)
+        in_url = body[:tag.start].endswith(("](", '="', "='", "<"))
+        text = _render(tag, inner, close is not None, ctx, params, table, in_url)
         if block and (r := table.get(text)) is not None and r.block is not None:
             text = _as_paragraph(body, tag.start, pos, text)
         out.append(text)
@@ -143,7 +144,7 @@ def _matching_close(tags: list[_Tag], i: int) -> int | None:
 
 
 def _render(tag: _Tag, inner: str, paired: bool, ctx: SourceContext, params: Mapping[str, Any],
-            table: Placeholders, block: bool) -> str:
+            table: Placeholders, in_url: bool) -> str:
     call = tag.call
     if call.name == "\x00literal":
         return call.args[0]
@@ -162,8 +163,9 @@ def _render(tag: _Tag, inner: str, paired: bool, ctx: SourceContext, params: Map
             return _figure(call, ctx, table)
         case "ref" | "relref":
             url = sitelinks.resolve(ctx, call.arg(0, "path"), call.line)
-            return (url or "") if not block else table.add(Replacement((m.Link((m.Text(url),), url),), None, url)
-                                                           if url else Replacement())
+            if in_url or not url:  # [text]({{< ref x >}}): the address itself
+                return url or ""
+            return table.add(Replacement((m.Link((m.Text(url),), url),), None, url))
         case "param":
             return _param(call, params, ctx)
         case name if name in _EMBEDS:
