@@ -27,6 +27,8 @@ from storyexport.theme import load_theme
 from storyexport.writers import RenderContext, load
 
 SITE = Site(base_url="https://news.example.org/", git_dates=False)
+THEME = load_theme("default")
+TEXT_WRITERS = {n: load(n)(THEME, SITE) for n in ("html", "jsonfeed")}
 
 
 def write(root: Path, rel: str, text: str) -> Path:
@@ -170,6 +172,16 @@ def test_no_date_anywhere_is_exported_undated(tmp_path: Path) -> None:
     a, warnings = ok(tmp_path, "a.md")
     assert a.meta.undated and a.meta.published == datetime(1970, 1, 1, tzinfo=UTC)
     assert "exported undated" in warnings
+    page = lhtml.fromstring(TEXT_WRITERS["html"].render(a, RenderContext(THEME, SITE, Diagnostics())))
+    assert not page.xpath("//*[@class='dateline']") and "1970" not in page.text_content()
+
+
+def test_unclosed_liquid_warns_and_keeps_the_rest(tmp_path: Path) -> None:
+    a, warnings = jekyll_post(tmp_path, "Before {% highlight ruby %}\nputs 1\n\nAfter {{ page.title and more.\n")
+    assert "_posts/2020-05-07-post.md:4: {% highlight %} is not closed by {% endhighlight %}" in warnings
+    assert "_posts/2020-05-07-post.md:7: unclosed Liquid '{{ page.title and more." in warnings
+    text = " ".join(m.plain_text(a).split())
+    assert "Before puts 1 After page.title and more." in text
 
 
 # ---------------------------------------------------------------- layouts
@@ -326,7 +338,8 @@ def test_liquid_tags_and_variables(tmp_path: Path) -> None:
                                         "{% raw %}`{{ page.title }}`{% endraw %} is {{ page.title }} at "
                                         "{{ site.url }}.\n\n{% include note.html %}\n\n{% comment %}hidden"
                                         "{% endcomment %}Shown.\n")
-    assert [x.url for x in m.query(a, m.Link)] == ["https://news.example.org/the-target.html"] * 2
+    assert [x.url for x in m.query(a, m.Link)] == ["https://news.example.org/the-target.html"] * 2 + [
+        "https://news.example.org"]  # {{ site.url }} in text, then autolinked
     assert m.CodeBlock("puts '{{ x }}'", "ruby") in a.blocks
     text = m.plain_text(a)
     assert "{{ page.title }} is Post at https://news.example.org." in text
@@ -341,6 +354,14 @@ def test_excerpt_separator_gives_the_description(tmp_path: Path) -> None:
     assert ok(tmp_path, "h.md")[0].meta.description == "Lead words."
 
 
+def test_gfm_autolinks(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\n---\nSee https://gohugo.io/news/ and www.example.org "
+                            "but not `https://in.code/`.\n")
+    a, _ = ok(tmp_path, "a.md")
+    assert [x.url for x in m.query(a, m.Link)] == ["https://gohugo.io/news/", "http://www.example.org"]
+    assert m.query(a, m.Code) == [m.Code("https://in.code/")]
+
+
 def test_kramdown_extras_never_show(tmp_path: Path) -> None:
     a, _ = jekyll_post(tmp_path, "* TOC\n{:toc}\n\n## Heading {#custom .x}\n\nPara.\n{: .lead}\n\n"
                                  "{::options parse_block_html=\"true\" /}\n\nThe HTML spec.\n\n"
@@ -352,8 +373,6 @@ def test_kramdown_extras_never_show(tmp_path: Path) -> None:
 
 # ------------------------------------------------------- nothing leaks out
 
-THEME = load_theme("default")
-TEXT_WRITERS = {n: load(n)(THEME, SITE) for n in ("html", "jsonfeed")}
 PIECES = ["{{< gh 1 >}}", "{{% note %}}", "{{% /note %}}", "{{< x", ">}}", "%}}", "{{<", "{{%", "{% raw %}",
           "{% endraw %}", "{% if a %}", "{% endif %}", "{{ page.title }}", "{{ site.url }}", "{%", "%}", "{{", "}}",
           "{{</* ref x */>}}", "{{< highlight go >}}", "{{< /highlight >}}", "`", "\n", "\n\n", "word ", "*", "<b>"]

@@ -31,7 +31,7 @@ from . import sitelinks
 from .source import SourceContext
 from .templating import Placeholders, Replacement, alone_on_line, line_at
 
-_TOKEN = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}|\{\{-?(.*?)-?\}\}", re.DOTALL)
+_TOKEN = re.compile(r"\{%-?\s*(\w+)((?:(?!\{[{%]).)*?)-?%\}|\{\{-?((?:(?!\{[{%]).)*?)-?\}\}", re.DOTALL)
 _BLOCK_ENDS = {"if": "endif", "unless": "endunless", "for": "endfor", "case": "endcase", "capture": "endcapture",
                "tablerow": "endtablerow"}
 _OPENER = re.compile(r"\{[{%]")

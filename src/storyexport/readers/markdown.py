@@ -38,8 +38,8 @@ class _EveryLink(MarkdownIt):
 
 @cache
 def _parser(max_nesting: int) -> MarkdownIt:
-    md = _EveryLink("commonmark", {"html": True, "maxNesting": max_nesting})
-    md.enable(["table", "strikethrough"])
+    md = _EveryLink("commonmark", {"html": True, "maxNesting": max_nesting, "linkify": True})
+    md.enable(["table", "strikethrough", "linkify"])  # linkify: GFM's (and Goldmark's) bare-URL autolinks
     md.use(footnote_plugin)
     md.use(deflist_plugin)  # "Term" then ": definition" (pandoc, kramdown, Goldmark)
     md.use(tasklists_plugin)  # "- [ ] task", "- [x] done" (GFM)

@@ -187,6 +187,9 @@ def build_meta(
     return meta, _truthy(draft) or unpublished
 
 
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)  # the Unix epoch: sorts last, never the clock
+
+
 def _truthy(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.lower() in ("true", "yes"))
 
@@ -219,13 +222,9 @@ def _published(grouped: dict[str, list[tuple[str, Any]]], lines: dict[str, int],
         return from_git, False
     if bad is not None:
         raise ctx.error(bad[1], f"{bad[0]}: not a date: {describe(bad[2])}")
-    epoch = ctx.site_date_epoch()
-    if epoch is not None:
-        ctx.warn(None, "no date; using SOURCE_DATE_EPOCH")
-        return epoch, True
     ctx.warn(None, "no date in the front matter, the file name or git history; exported undated "
-                   "(listed last in feeds): add one (date: 2024-03-05)")
-    return datetime(1970, 1, 1, tzinfo=UTC), True
+                   "(no date shown, listed last in feeds): add one (date: 2024-03-05)")
+    return UNDATED, True
 
 
 def _cover_path(value: object, key: str, ctx: SourceContext, line: int | None) -> str:

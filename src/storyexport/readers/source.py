@@ -14,7 +14,6 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -65,10 +64,6 @@ class SourceContext:
     @property
     def display(self) -> str:
         return str(self.path)
-
-    def site_date_epoch(self) -> datetime | None:
-        epoch = self.site.source_date_epoch
-        return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
     def warn(self, line: int | None, message: str) -> None:
         self.diagnostics.warn(self.display, line, message)

@@ -289,6 +289,8 @@ class _Builder:
                     content += self._runs(lab.and_ if i == len(meta.authors) - 1 else lab.list_sep, _Fmt())
                 content += self._runs(author.name, _Fmt(style=S.AUTHOR))
             self._emit(self._p(S.BYLINE, content))
+        if meta.undated:
+            return  # a story with no date shows none (its metadata carries the placeholder date)
         latin_date = self.rtl and labels(meta.language) is EN  # an English fallback date inside RTL text
         date = (LRM if latin_date else "") + format_date(meta.published, meta.language)
         if meta.updated:
