@@ -399,7 +399,8 @@ def test_no_template_delimiter_reaches_an_output_outside_code(tmp_path: Path, bo
     ctx = RenderContext(THEME, site, Diagnostics())
     page = TEXT_WRITERS["html"].render(a, ctx)
     shown = _outside_code(page)
-    raw_free = "{% raw %}" not in body  # raw is literal by definition
+    if syntax == "jekyll" and "{% raw %}" in body:
+        return  # raw is literal by definition
     # an opener is what Hugo and Liquid act on; a stray closer is plain text to both
-    for delimiter in ("{{<", "{{%") + (("{%", "{{") if syntax == "jekyll" and raw_free else ()):
+    for delimiter in ("{{<", "{{%") + (("{%", "{{") if syntax == "jekyll" else ()):
         assert delimiter not in shown, (delimiter, body, shown)
