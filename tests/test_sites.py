@@ -309,18 +309,23 @@ def test_bundle_image_shortcode_becomes_a_figure(tmp_path: Path) -> None:
 def test_site_defined_shortcode(tmp_path: Path) -> None:
     cfg = write(tmp_path, "storyexport.toml", '[site]\nbase_url = "https://x.org/"\n[source]\ngit_dates = false\n'
                                               '[source.shortcodes.gh]\nlink = "https://github.com/o/r/issues/{0}"\n'
-                                              'text = "#{0}"\n')
+                                              'text = "#{0}"\n'
+                                              '[source.shortcodes.code-toggle]\ncode = "{lang}"\n')
     site = load_config(cfg)
-    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\n---\nFixed {{< gh 7 >}}.\n")
+    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\n---\nFixed {{< gh 7 >}}.\n\n"
+                            '{{< code-toggle lang="yaml" >}}\nunsafe: true\n{{< /code-toggle >}}\n')
     a, warnings = ok(tmp_path, "a.md", site)
     (link,) = m.query(a, m.Link)
     assert link.url == "https://github.com/o/r/issues/7" and m.inline_text(link.children) == "#7" and not warnings
+    assert a.blocks[1] == m.CodeBlock("unsafe: true", "yaml")
 
 
 def test_bad_source_settings_are_config_errors(tmp_path: Path) -> None:
-    cfg = write(tmp_path, "storyexport.toml", '[source]\nsyntax = "mustache"\n')
-    with pytest.raises(ConfigError):
-        load_config(cfg)
+    for bad in ('[source]\nsyntax = "mustache"\n', '[source.shortcodes.x]\ncode = "go"\nlink = "y"\n',
+                '[source.shortcodes.x]\nhref = "y"\n', "[source]\ngit_dates = 1\n"):
+        cfg = write(tmp_path, "storyexport.toml", bad)
+        with pytest.raises(ConfigError):
+            load_config(cfg)
 
 
 # ----------------------------------------------------------------- Liquid

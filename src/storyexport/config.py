@@ -29,6 +29,17 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class SiteShortcode:
+    """A site's own shortcode as a link (``link``/``text`` templates) or, for
+    a paired one, a code block of its inner text (``code``: the language)."""
+
+    name: str
+    link: str = ""
+    text: str = ""
+    code: str | None = None
+
+
+@dataclass(frozen=True)
 class Site:
     title: str = "storyexport"
     description: str = ""
@@ -52,8 +63,8 @@ class Site:
     # [source]: how sources written for other tools are read
     git_dates: bool = True  # a story with no date takes its last git commit's (Hugo's enableGitInfo)
     syntax: str = "auto"  # template syntax in Markdown: auto, hugo, jekyll or none
-    # the site's own Hugo shortcodes / Liquid tags: name -> (link, text) templates
-    shortcodes: tuple[tuple[str, str, str], ...] = ()
+    # the site's own Hugo shortcodes, described in [source.shortcodes.NAME]
+    shortcodes: tuple[SiteShortcode, ...] = ()
 
     def absolute(self, url: str) -> str:
         """``url`` made absolute against ``base_url`` (unchanged if it already is)."""
@@ -75,8 +86,9 @@ SYNTAXES = ("auto", "hugo", "jekyll", "none")
 
 def _source_setting(key: str, value: Any, where: str) -> Any:
     """``[source]`` keys, checked: ``git_dates`` (bool), ``syntax`` (one of
-    SYNTAXES) and ``shortcodes``, a table of ``name = {link, text}`` whose
-    ``{0}``, ``{1}``... and ``{name}`` stand for the call's arguments."""
+    SYNTAXES) and ``shortcodes``, a table of ``name = {link, text}`` or
+    ``name = {code}`` whose ``{0}``, ``{1}``... and ``{name}`` stand for the
+    call's arguments."""
     if key == "git_dates":
         if not isinstance(value, bool):
             raise ConfigError("[source] git_dates: expected true or false", where)
@@ -86,13 +98,14 @@ def _source_setting(key: str, value: Any, where: str) -> Any:
             raise ConfigError(f"[source] syntax: expected one of {', '.join(SYNTAXES)}, got {value!r}", where)
         return value
     if not isinstance(value, dict):
-        raise ConfigError("[source] shortcodes: expected a table of name = {link, text}", where)
+        raise ConfigError("[source] shortcodes: expected a table of name = {link, text} or {code}", where)
     out = []
     for name, spec in sorted(value.items()):
-        if not isinstance(spec, dict) or set(spec) - {"link", "text"} or not all(
-                isinstance(v, str) for v in spec.values()) or not spec:
-            raise ConfigError(f"[source.shortcodes] {name}: expected {{link = \"...\", text = \"...\"}}", where)
-        out.append((name, spec.get("link", ""), spec.get("text", "")))
+        if (not isinstance(spec, dict) or not spec or set(spec) - {"link", "text", "code"}
+                or not all(isinstance(v, str) for v in spec.values()) or ("code" in spec and len(spec) > 1)):
+            raise ConfigError(f"[source.shortcodes] {name}: expected {{link = \"...\", text = \"...\"}} "
+                              f"or {{code = \"language\"}}", where)
+        out.append(SiteShortcode(name, spec.get("link", ""), spec.get("text", ""), spec.get("code")))
     return tuple(out)
 
 

@@ -9,7 +9,8 @@ Markdown, everywhere in the body (code included: that is why Hugo sites write
   code block, ``ref``/``relref`` a link to the target story, ``param`` the
   front-matter value; ``gist``, ``tweet``, ``x``, ``youtube``, ``vimeo`` and
   ``instagram`` a labelled link, never a fetch.
-- A site's own shortcodes can be described in ``[source.shortcodes]``.
+- A site's own shortcodes can be described in ``[source.shortcodes]``, as
+  links or as code blocks of their inner text.
 - Any other shortcode is unknown: a located warning, and its inner content is
   kept (shown as a figure when its first argument names an image of the
   story's bundle, the usual shape of an image-processing shortcode).
@@ -150,15 +151,16 @@ def _render(tag: _Tag, inner: str, paired: bool, ctx: SourceContext, params: Map
         return call.args[0]
     if not call.name:
         return ""
-    site_defined = {name: (link, text) for name, link, text in ctx.site.shortcodes}
+    site_defined = {sc.name: sc for sc in ctx.site.shortcodes}
     if call.name in site_defined:
-        link, text = site_defined[call.name]
-        return _link(table, call.format(link, inner), call.format(text, inner) or call.format(link, inner), ctx,
-                     call.line)
+        sc = site_defined[call.name]
+        if sc.code is not None:
+            return _code(inner, call.format(sc.code), table)
+        label = call.format(sc.text, inner) or call.format(sc.link, inner)
+        return _link(table, call.format(sc.link, inner), label, ctx, call.line)
     match call.name:
         case "highlight":
-            code = inner.strip("\n")
-            return table.add(Replacement((m.Code(code),), m.CodeBlock(code, call.arg(0, "lang")), code))
+            return _code(inner, call.arg(0, "lang"), table)
         case "figure":
             return _figure(call, ctx, table)
         case "ref" | "relref":
@@ -182,6 +184,11 @@ def _render(tag: _Tag, inner: str, paired: bool, ctx: SourceContext, params: Map
     ctx.warn(call.line, f"unknown shortcode {call.name!r}"
                         + (": its content is kept" if paired and inner.strip() else ": removed"))
     return expand(inner, ctx, call.line, params, table) if paired else ""
+
+
+def _code(inner: str, language: str, table: Placeholders) -> str:
+    code = inner.strip("\n")
+    return table.add(Replacement((m.Code(code),), m.CodeBlock(code, language), code))
 
 
 def _link(table: Placeholders, url: str, label: str, ctx: SourceContext, line: int) -> str:
