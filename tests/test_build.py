@@ -121,13 +121,15 @@ def test_second_export_waits_for_the_lock(tmp_path: Path) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         exe = str(Path(sys.executable).with_name("storyexport"))
         proc = subprocess.Popen([exe, "--format", "html"], cwd=root, stderr=subprocess.PIPE, text=True)
-        time.sleep(2)
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # it says so once it reaches the lock (however slow its start)
+        assert "waiting for another export" in first
+        time.sleep(1)
         assert proc.poll() is None  # still waiting
         assert not (root / "dist" / "a.html").exists()
         fcntl.flock(lock, fcntl.LOCK_UN)
-        _, err = proc.communicate(timeout=120)
+        proc.communicate(timeout=120)
     assert proc.returncode == 0
-    assert "waiting for another export" in err
     assert (root / "dist" / "a.html").exists()
 
 
@@ -289,18 +291,18 @@ def test_truncated_or_emptied_outputs_are_rebuilt(tmp_path: Path) -> None:
 
 
 def test_one_change_rewrites_only_the_feed_documents_that_hold_it(tmp_path: Path) -> None:
-    """Twelve stories, five per feed document: editing the newest rewrites
+    """Fifteen stories, five per archive page: editing the newest rewrites
     the current documents, not the archive pages of older stories; and the
     result is byte for byte what a clean build of the same sources gives."""
     root = project(tmp_path, {f"s{n:02}.md": GOOD.replace("Good", f"Story {n}").replace(
-        "2024-01-02", f"2024-01-{n + 1:02}") for n in range(12)})
+        "2024-01-02", f"2024-01-{n + 1:02}") for n in range(15)})
     (root / "storyexport.toml").write_text(SITE_TOML + "feed_limit = 5\n")
     assert run_cli("--format", FEEDS, "--jobs", "1", cwd=root).returncode == 0
     archive = sorted((root / "dist" / "archive").glob("*"))
     assert len(archive) == 6  # two pages of the oldest stories, in each of the three formats
     before = {p: p.stat().st_ino for p in archive}
-    (root / "source" / "s11.md").write_text(GOOD.replace("Good", "Story 11, corrected").replace(
-        "2024-01-02", "2024-01-12"))
+    (root / "source" / "s14.md").write_text(GOOD.replace("Good", "Story 14, corrected").replace(
+        "2024-01-02", "2024-01-15"))
     r = run_cli("--format", FEEDS, "--jobs", "1", "-v", cwd=root)
     assert r.returncode == 0, r.stderr
     assert "wrote dist/feed.xml" in r.stdout and "wrote dist/archive/" not in r.stdout
@@ -315,4 +317,4 @@ def test_one_change_rewrites_only_the_feed_documents_that_hold_it(tmp_path: Path
                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(d).parts)}
 
     assert published(root / "dist") == published(clean / "dist")
-    assert "Story 11, corrected" in (root / "dist" / "feed.xml").read_text()
+    assert "Story 14, corrected" in (root / "dist" / "feed.xml").read_text()

@@ -239,6 +239,9 @@ class Meta:
     # No date anywhere (front matter, file name, git): ``published`` is then
     # SOURCE_DATE_EPOCH or the Unix epoch, and lists put the story last.
     undated: bool = False
+    # A fixed feed id (``id``): with the first alias, it keeps a story's feed
+    # id stable when its source file is renamed.
+    id: str = ""
     extra: tuple[tuple[str, Any], ...] = ()
 
     @property

@@ -41,6 +41,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "weight": ("weight",),
     "draft": ("draft",),
     "excerpt_separator": ("excerpt_separator",),
+    "id": ("id",),
 }
 _KNOWN = {alias: canon for canon, names in ALIASES.items() for alias in names}
 # Keys Hugo and Jekyll define that steer their own templates, menus or
@@ -181,6 +182,7 @@ def build_meta(
         series=tuple(s for key, v in grouped.get("series", []) for s in as_list(v, key, ctx, lines.get(key))),
         weight=weight or 0,
         undated=undated,
+        id=text("id"),
         extra=tuple(extra),
     )
     unpublished = values.get("published") is False or str(values.get("published")).lower() == "false"

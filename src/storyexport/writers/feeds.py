@@ -11,9 +11,16 @@ documents (current feed, RFC 5005 archive pages, per-tag feeds) are planned by
 
 Why the choices:
 
-* ids are ``urn:uuid`` (uuid5 of the item's canonical link), so they survive
-  rebuilds and title edits (the slug comes from the file name or front matter,
-  not the title) and are the same in all three formats;
+* ids are ``urn:uuid`` (uuid5 of the item's canonical link, or of its first
+  alias, its old address, so a renamed source keeps its id; an ``id`` in the
+  front matter wins), so they survive rebuilds and title edits and are the
+  same in all three formats;
+* an RSS item's ``<author>`` must be an email address and may not sit beside
+  ``dc:creator`` (the W3C validator warns), and readers such as newsboat show
+  only one ``dc:creator``: one author with an email is ``<author>``, anything
+  else one ``dc:creator`` naming every author (Atom and JSON Feed list them);
+* tag feeds live in a folder named by the tag itself (Unicode kept, made
+  file-name-safe, as Hugo does) and their URLs percent-encode it;
 * dates come from the model only (the newest ``modified`` date of the
   document's items), never from the clock, so two builds are byte-identical;
 * content HTML is rendered from the model by the shared renderer (so it holds
@@ -30,6 +37,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,7 +56,6 @@ from .. import __version__
 from .. import model as m
 from ..config import Site
 from ..errors import ConfigError, DigestError, WriterError
-from ..readers.source import slugify
 from ..xhtml import HtmlOptions, render_fragment
 from . import Keyed, RenderContext, Writer
 from .feeds_archive import FH_NS, Page, paginate
@@ -160,6 +167,20 @@ def item_id(link: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, link).urn
 
 
+def story_id(meta: m.Meta, link: str, site: Site) -> str:
+    """The story's feed id: its ``id`` (as given when it is an IRI), else
+    made from its first alias (the address it had before a rename), else
+    from its link."""
+    if meta.id:
+        return meta.id if urlsplit(meta.id).scheme else item_id(site.absolute(f"#id={quote(meta.id)}"))
+    return item_id(site.absolute(meta.aliases[0]) if meta.aliases else link)
+
+
+def url_of(site: Site, path: str) -> str:
+    """The absolute URL of a file in the output folder (percent-encoded)."""
+    return site.absolute(quote(path))
+
+
 def summary_text(article: m.Article) -> str:
     """Plain-text summary: the description, else the dek (subtitle), else the
     "Story at a glance" bullets, else the first paragraph."""
@@ -203,7 +224,7 @@ def item_digest(article: m.Article, ctx: RenderContext, site: Site) -> dict[str,
         "v": DIGEST_VERSION,
         "source": article.source_path,
         "slug": meta.slug,
-        "id": item_id(link),
+        "id": story_id(meta, link, site),
         "link": link,
         "title": clean_text(meta.title, article, ctx, "title"),
         "published": published.isoformat(),
@@ -248,7 +269,7 @@ def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, conte
         published=datetime.fromisoformat(d["published"]), updated=datetime.fromisoformat(d["updated"]),
         authors=tuple(authors), tags=_strs(d["tags"]), summary=d["summary"],
         language=d["language"], image=d["image"],
-        enclosures=tuple(Enclosure(site.absolute(o.path), o.media_type, o.length)
+        enclosures=tuple(Enclosure(url_of(site, o.path), o.media_type, o.length)
                          for name in ENCLOSURE_WRITERS if (o := outputs.get(name)) is not None),
         source=d["source"], fingerprint=fingerprint, content=content)
 
@@ -326,10 +347,21 @@ def site_channel(site: Site) -> Channel:
                    site.absolute(site.logo) if site.logo else "", "")
 
 
+TAG_FOLDER_BYTES = 120  # well under the 255 bytes a file name may have
+
+
 @lru_cache(maxsize=4096)
 def tag_slug(tag: str) -> str:
-    """A folder name for a tag; scripts slugify cannot spell get a hash."""
-    return slugify(tag) or "tag-" + sha256(tag.casefold().encode()).hexdigest()[:10]
+    """A tag's folder: the tag itself in lower case (NFC), spaces as
+    hyphens, keeping letters, marks, digits, ``-`` and ``_`` of any script
+    (so ``東京`` and ``مياه`` stay readable), cut to a safe length. Links
+    percent-encode it. A tag with nothing left gets a hash."""
+    text = re.sub(r"\s+", "-", unicodedata.normalize("NFC", tag).strip().lower())
+    text = "".join(c for c in text if c in "-_" or unicodedata.category(c)[0] in "LMN")
+    text = re.sub(r"-{2,}", "-", text).strip("-_")
+    while len(text.encode("utf-8")) > TAG_FOLDER_BYTES:
+        text = text[:-1]
+    return text.rstrip("-_") or "tag-" + sha256(tag.casefold().encode()).hexdigest()[:10]
 
 
 def feed_sets(items: list[Item], site: Site) -> list[tuple[Channel, list[Item]]]:
@@ -371,8 +403,8 @@ def documents(items: list[Item], site: Site, main_file: str, archive_stem: str, 
         pages: list[Page[Item]] = paginate(subset, site.feed_limit, current, archive_path)
         for page in pages:
             updated = max((i.updated for i in page.items), default=newest) if page.archive else newest
-            out.append(Document(channel, page.items, page.path, site.absolute(page.path), site.absolute(current),
-                                tuple((rel, site.absolute(p)) for rel, p in page.links), page.archive, updated))
+            out.append(Document(channel, page.items, page.path, url_of(site, page.path), url_of(site, current),
+                                tuple((rel, url_of(site, p)) for rel, p in page.links), page.archive, updated))
     return out
 
 
@@ -455,7 +487,7 @@ class _ChannelExtension(BaseExtension):
 
 
 class _ItemExtension(BaseEntryExtension):
-    """``dc:creator`` for authors without an email and ``atom:updated`` in RSS;
+    """``dc:creator`` (see the module's notes) and ``atom:updated`` in RSS;
     in Atom, ``xml:lang`` when the entry's language differs from the feed's,
     and the entry's links (feedgen 1.0 drops their rel, type and length, which
     would turn every enclosure into an alternate link)."""
@@ -515,7 +547,8 @@ def feedgen_document(doc: Document, kind: Literal["rss", "atom"], self_type: str
         fe.link(list(links))  # RSS: <link> and the last enclosure; Atom: see _ItemExtension
         fe.published(item.published)
         fe.updated(item.updated)
-        for a in item.authors:
+        creator = kind == "rss" and not (len(item.authors) == 1 and item.authors[0].email)
+        for a in () if creator else item.authors:
             fe.author({k: v for k, v in (("name", a.name), ("email", a.email), ("uri", a.url)) if v})
         for t in item.tags:
             fe.category(term=t)
@@ -523,7 +556,7 @@ def feedgen_document(doc: Document, kind: Literal["rss", "atom"], self_type: str
             fe.summary(html.escape(item.summary, quote=False) if kind == "rss" else item.summary)
         fe.content(item.content_html, type="html")
         fe.sx.links = links
-        fe.sx.creators = tuple(a.name for a in item.authors if not a.email)
+        fe.sx.creators = (", ".join(a.name for a in item.authors),) if creator and item.authors else ()
         fe.sx.updated = item.updated
         fe.sx.lang = item.language if item.language != ch.language else ""
     return fg

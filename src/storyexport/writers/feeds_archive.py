@@ -5,10 +5,11 @@ Why fixed pages of the *oldest* items: an archive document must keep the same
 entries when new stories arrive (RFC 5005 section 4), so page 1 always holds
 the first ``limit`` stories ever published, page 2 the next ``limit``, and so
 on; only complete pages are published. The subscription ("current") document
-holds the newest ``limit`` stories and links ``prev-archive`` to the newest
-complete page. A story can therefore sit both in the current document and in
-the newest archive page: it is the same entry (same id), and RFC 5005 clients
-keep one copy. Everything here is pure list arithmetic so it can be tested
+holds every story no archive page holds, so a reader paging back through
+``prev-archive`` (or JSON Feed's ``next_url``) meets each story once: that is
+at least ``limit`` stories once there are so many (a complete page is archived
+only when ``limit`` newer stories remain after it), and fewer than twice as
+many. Everything here is pure list arithmetic so it can be tested
 without rendering anything.
 """
 
@@ -43,15 +44,12 @@ class Page(Generic[T]):
 
 
 def archive_count(total: int, limit: int) -> int:
-    """How many complete archive pages a feed of ``total`` items has.
-
-    None while everything fits in the current document; then every complete
-    group of ``limit`` items, which always covers what the current document
-    has no room for (``(total // limit) * limit > total - limit``).
-    """
+    """How many complete archive pages a feed of ``total`` items has: every
+    complete group of ``limit`` oldest items that still leaves ``limit``
+    items for the current document."""
     if limit < 1:
         raise ValueError("feed limit must be positive")
-    return total // limit if total > limit else 0
+    return max(0, (total - limit) // limit)
 
 
 def paginate(newest_first: Sequence[T], limit: int, current: str,
@@ -59,7 +57,7 @@ def paginate(newest_first: Sequence[T], limit: int, current: str,
     """The current document followed by archive pages 1..N (oldest first)."""
     pages = archive_count(len(newest_first), limit)
     chronological = list(reversed(newest_first))
-    out: list[Page[T]] = [Page(current, tuple(newest_first[:limit]), False,
+    out: list[Page[T]] = [Page(current, tuple(newest_first[:len(newest_first) - pages * limit]), False,
                                (("prev-archive", archive_path(pages)),) if pages else ())]
     for k in range(1, pages + 1):
         group = chronological[(k - 1) * limit: k * limit]
