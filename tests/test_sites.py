@@ -352,6 +352,22 @@ def test_liquid_tags_and_variables(tmp_path: Path) -> None:
     assert "_posts/2020-05-07-post.md:12: include 'note.html' is not supported: removed" in warnings
 
 
+def test_liquid_logic_runs_as_liquid(tmp_path: Path) -> None:
+    a, warnings = jekyll_post(tmp_path, '{% assign nums = "1037|1040" | split: "|" %}'
+                                        "{% for n in nums %}[#{{ n }}](https://github.com/j/j/issues/{{ n }}) "
+                                        "{% endfor %}{% if page.title == 'Post' %}Titled.{% endif %} "
+                                        "{{ site.repository }}{{ '/a.png' | relative_url }}\n")
+    assert [x.url for x in m.query(a, m.Link)][:2] == ["https://github.com/j/j/issues/1037",
+                                                       "https://github.com/j/j/issues/1040"]
+    assert "#1037 #1040 Titled. /a.png" in " ".join(m.plain_text(a).split())
+    assert "_posts/2020-05-07-post.md:4: Liquid variable {{ site.repository }} has no value here" in warnings
+
+
+def test_liquid_loops_are_bounded(tmp_path: Path) -> None:
+    a, warnings = jekyll_post(tmp_path, "{% for i in (1..100000000) %}x{% endfor %}Still here.\n")
+    assert "Liquid:" in warnings and "Still here." in m.plain_text(a)
+
+
 def test_excerpt_separator_gives_the_description(tmp_path: Path) -> None:
     a, _ = jekyll_post(tmp_path, "First *part*.\n\nEND\n\nRest.\n", "excerpt_separator: END\n")
     assert a.meta.description == "First part." and "END" not in m.plain_text(a)

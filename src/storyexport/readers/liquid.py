@@ -1,5 +1,6 @@
 """Jekyll's Liquid, expanded as Jekyll expands it before kramdown, into
-model nodes or text.
+model nodes or text, with python-liquid for Liquid itself (no loader: no
+file is read; loops and output bounded).
 
 - ``{% highlight lang %}…{% endhighlight %}``: a code block;
 - ``{% raw %}…{% endraw %}``: its content, literally;
@@ -9,8 +10,10 @@ model nodes or text.
   the source tree, ``{{ page.x }}`` from the story's front matter, with the
   ``relative_url``/``absolute_url`` filters applied;
 - ``{% comment %}``: removed with its content;
-- ``{% include %}`` and any other tag or variable: a located warning, removed
-  (the content between a block tag's ends is kept).
+- ``assign``, ``capture``, ``for``, ``if``, ``case`` and the standard
+  filters: as Liquid evaluates them;
+- ``{% include %}``, an undefined variable, or a template Liquid refuses: a
+  located warning, removed (the content between a block tag's ends is kept).
 No delimiter survives outside ``raw``.
 """
 
@@ -18,13 +21,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import liquid
+import liquid.exceptions
 import yaml
+from liquid import Undefined
 
 from .. import model as m
 from . import sitelinks
@@ -38,7 +45,27 @@ _OPENER = re.compile(r"\{[{%]")
 
 
 def expand(body: str, ctx: SourceContext, first_line: int, page: Mapping[str, Any], table: Placeholders) -> str:
-    """``body`` with every Liquid tag and variable expanded or removed."""
+    """``body`` with every Liquid tag and variable expanded or removed: first
+    Jekyll's own tags (which Liquid does not know), then Liquid itself
+    (python-liquid: variables, filters, ``assign``, ``for``, ``if``,
+    ``raw``, ``comment``). A template python-liquid refuses is reported and
+    its remaining tags and variables are removed one by one instead."""
+    jekyll = _scan(body, ctx, first_line, page, table, full=False)
+    try:
+        return render(jekyll, ctx, first_line, page)
+    except liquid.exceptions.LiquidError as e:
+        token = getattr(e, "token", None)
+        at = getattr(token, "start_index", -1)
+        line = line_at(jekyll, at, first_line) if isinstance(at, int) and at >= 0 else first_line
+        ctx.warn(line, f"Liquid: {str(e).splitlines()[0]}; its tags and variables are removed one by one")
+        return _scan(jekyll, ctx, first_line, page, table, full=True)
+
+
+def _scan(body: str, ctx: SourceContext, first_line: int, page: Mapping[str, Any], table: Placeholders, *,
+          full: bool) -> str:
+    """Jekyll's tags (``highlight``, ``link``, ``post_url``, ``include``) or,
+    with ``full``, every tag and variable, expanded or removed; ``raw``
+    blocks stay as they are for Liquid unless ``full``."""
     out: list[str] = []
     pos = 0
     while (mt := _OPENER.search(body, pos)) is not None:
@@ -46,38 +73,119 @@ def expand(body: str, ctx: SourceContext, first_line: int, page: Mapping[str, An
         line = line_at(body, mt.start(), first_line)
         tm = _TOKEN.match(body, mt.start())
         if tm is None:
-            ctx.warn(line, f"unclosed Liquid {body[mt.start():mt.start() + 30]!r}: delimiter removed")
+            if full:
+                ctx.warn(line, f"unclosed Liquid {body[mt.start():mt.start() + 30]!r}: delimiter removed")
+            else:
+                out.append(mt.group())
             pos = mt.end()
             continue
-        if tm.group(1) is None:
-            out.append(_variable(tm.group(3), ctx, line, page))
-            pos = tm.end()
-            continue
-        name, args = tm.group(1), tm.group(2).strip()
-        if name in ("raw", "highlight", "comment"):
+        name, args = tm.group(1), (tm.group(2) or "").strip()
+        if name in ("raw", "highlight", "comment") and (full or name != "comment"):
             end = re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}").search(body, tm.end())
             if end is None:
-                ctx.warn(line, f"{{% {name} %}} is not closed by {{% end{name} %}}: tag removed, text kept")
-                pos = tm.end()
+                if full or name == "highlight":
+                    ctx.warn(line, f"{{% {name} %}} is not closed by {{% end{name} %}}: tag removed, text kept")
+                    pos = tm.end()
+                else:  # Liquid reports it
+                    out.append(tm.group())
+                    pos = tm.end()
                 continue
             inner = body[tm.end():end.start()]
             if name == "raw":
-                out.append(inner)
+                out.append(inner if full else body[tm.start():end.end()])
             elif name == "highlight":
                 out.append(_highlight(body, tm.start(), end.end(), inner, args, table))
             pos = end.end()
             continue
-        if name in ("link", "post_url"):
-            _drop_base_prefix(out, ctx)
-        out.append(_tag(name, args, ctx, line, table))
+        if name in ("link", "post_url", "include", "include_relative") or (full and name is not None):
+            if name in ("link", "post_url"):
+                _drop_base_prefix(out, ctx)
+            out.append(_tag(name, args, ctx, line, table))
+        elif full:
+            out.append(_variable(tm.group(3), ctx, line, page))
+        else:
+            out.append(tm.group())
         pos = tm.end()
     out.append(body[pos:])
     return "".join(out)
 
 
+class _Reported(Undefined):
+    """An undefined variable: empty, as in Jekyll, with a located warning."""
+
+    def __str__(self) -> str:
+        where = _CURRENT.get()
+        if where is not None:
+            ctx, text, first_line = where
+            at = getattr(self.token, "start_index", -1)
+            line = line_at(text, at, first_line) if isinstance(at, int) and at >= 0 else None
+            name = self.hint.removesuffix(" is undefined") if self.hint else self.name
+            ctx.warn(line, f"Liquid variable {{{{ {name} }}}} has no value here: removed")
+        return ""
+
+
+class _Environment(liquid.Environment):
+    """Liquid for untrusted text: no loader (so no file is ever read),
+    bounded loops, output and nesting."""
+
+    loop_iteration_limit = 10_000
+    context_depth_limit = 30
+    local_namespace_limit = 100_000
+    output_stream_limit = 8 * 1024 * 1024
+
+
+_CURRENT: ContextVar[tuple[SourceContext, str, int] | None] = ContextVar("liquid_source", default=None)
+
+
+def render(text: str, ctx: SourceContext, first_line: int, page: Mapping[str, Any]) -> str:
+    env = _environment()
+    site = {**_jekyll_config(str(ctx.root.resolve())), **_own_site(ctx)}
+    token = _CURRENT.set((ctx, text, first_line))
+    try:
+        return env.from_string(text).render(site=site, page=dict(page), _storyexport_base=_base_path(ctx),
+                                            _storyexport_url=ctx.site.base_url)
+    finally:
+        _CURRENT.reset(token)
+
+
+@cache
+def _environment() -> liquid.Environment:
+    env = _Environment(undefined=_Reported)
+    env.add_filter("relative_url", _relative_url)
+    env.add_filter("absolute_url", _absolute_url)
+    for name in ("markdownify", "smartify", "xml_escape", "cgi_escape", "uri_escape", "jsonify", "inspect"):
+        env.add_filter(name, lambda value: "" if value is None else str(value))
+    return env
+
+
+def _relative_url(value: object) -> str:
+    where = _CURRENT.get()
+    base = _base_path(where[0]) if where else ""
+    return base + "/" + str(value).lstrip("/")
+
+
+def _absolute_url(value: object) -> str:
+    where = _CURRENT.get()
+    site = where[0].site if where else None
+    return site.absolute(str(value)) if site and site.base_url else str(value)
+
+
+def _own_site(ctx: SourceContext) -> dict[str, str]:
+    site = ctx.site
+    own = {"url": site.base_url.rstrip("/"), "baseurl": _base_path(ctx), "title": site.title,
+           "description": site.description, "author": site.author}
+    return {k: v for k, v in own.items() if v or k in ("url", "baseurl")}
+
+
 def _drop_base_prefix(out: list[str], ctx: SourceContext) -> None:
     """``{{ site.baseurl }}{% link x %}`` is Jekyll's idiom for a site path;
-    the link is already absolute here, so the prefix written before it goes."""
+    the link is already absolute here, so the prefix written before it goes
+    (still a variable, or already its value)."""
+    joined = "".join(out)
+    trimmed = re.sub(r"(?:\{\{-?\s*site\.(?:url|baseurl)\s*-?\}\})+$", "", joined)
+    if trimmed != joined:
+        out[:] = [trimmed]
+        return
     tail = "".join(out[-3:])
     for prefix in (ctx.site.base_url.rstrip("/") + _base_path(ctx), ctx.site.base_url.rstrip("/"), _base_path(ctx)):
         if prefix and tail.endswith(prefix):
