@@ -6,7 +6,7 @@ on the same Markdown, all in one run on one machine. Prints both ratios
 * storyexport: one warm :class:`PdfWriter` (parsed CSS and font
   configuration reused), model to PDF bytes: the HTML rendering, glyph check,
   metadata and XMP are inside the timing. It is called as the build's workers
-  call it, through :func:`storyexport.framestack.call_with_room`.
+  call it, through :func:`storyexport.compat.cpython.call_with_room`.
 * bare WeasyPrint: the same HTML string prepared beforehand, then
   ``HTML(string).write_pdf()`` with a new ``CSS`` from the same CSS string
   and a new ``FontConfiguration`` each time, the same ``pdf_tags=True``.
@@ -36,9 +36,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import make
+from storyexport.compat.cpython import call_with_room
 from storyexport.config import Site, load_config
 from storyexport.errors import Diagnostics
-from storyexport.framestack import call_with_room
 from storyexport.model import Article, Asset
 from storyexport.readers import read_source
 from storyexport.theme import load_theme

@@ -6,7 +6,9 @@ the same run on the same machine (never asserted in tests).
     and overall as one ``--format pdf,docx,epub`` export;
 (b) no-op rebuild; (c) one-changed-article rebuild;
 (d) peak RSS against N (HTML + feeds);
-(e) ``storyexport --help`` start-up against a bare ``python -c pass``.
+(e) ``storyexport --help`` start-up against a bare ``python -c pass``;
+(f) the full export with every shim (``storyexport.compat``), with none
+    (``STORYEXPORT_SHIMS=off``) and without each one in turn, alternated.
 
 Usage: ``python bench/run.py --n 100`` (``make bench``; ``N=1000 make bench``).
 """
@@ -18,6 +20,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,19 +39,51 @@ base_url = "https://bench.example.org/"
 """
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> float:
+def timed(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
     t = time.perf_counter()
-    r = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
+    r = subprocess.run(cmd, cwd=cwd, env={**ENV, **(env or {})}, capture_output=True, text=True)
     elapsed = time.perf_counter() - t
     if r.returncode != 0:
         raise SystemExit(f"failed (exit {r.returncode}): {' '.join(cmd)}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
     return elapsed
 
 
-def export(src: Path, out: Path, formats: str, *extra: str) -> float:
+def export(src: Path, out: Path, formats: str, *extra: str, env: dict[str, str] | None = None) -> float:
     cfg = src.parent / "storyexport.toml"
     cfg.write_text(CONFIG)
-    return timed([EXE, "--format", formats, "--out", str(out), "--config", str(cfg), "--quiet", *extra, str(src)])
+    return timed([EXE, "--format", formats, "--out", str(out), "--config", str(cfg), "--quiet", *extra, str(src)],
+                 env=env)
+
+
+def cpu_seconds() -> float:
+    """User and system time of this process's finished children."""
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def shims(src: Path, work: Path, rounds: int, only: str) -> None:
+    """(f): one ``--force`` export to pdf,docx,epub per configuration and
+    round, the configurations alternated so that load drifts hit them alike;
+    medians of wall time and of CPU time (all processes)."""
+    from storyexport.compat import ENV as SWITCH
+    from storyexport.compat import all_shims
+
+    names = [n for n in all_shims() if not only or n in only.split(",")]
+    configs = {"all shims": {}, "no shims": {SWITCH: "off"}, **{f"without {n}": {SWITCH: f"-{n}"} for n in names}}
+    runs: dict[str, list[tuple[float, float]]] = {c: [] for c in configs}
+    n = len(list(src.glob("*.md")))
+    for _ in range(rounds):
+        for config, env in configs.items():
+            before = cpu_seconds()
+            wall = export(src, work / "out-shims", "pdf,docx,epub", "--force", env=env)
+            runs[config].append((wall, cpu_seconds() - before))
+    base_wall, base_cpu = (statistics.median(x[i] for x in runs["all shims"]) for i in (0, 1))
+    print(f"\n## (f) shims: one export to pdf,docx,epub of {n} articles, {rounds} rounds, medians")
+    print(f"{'configuration':40} {'wall s':>8} {'vs all':>7} {'CPU s':>8} {'vs all':>7}")
+    for config, vals in runs.items():
+        wall, cpu = (statistics.median(x[i] for x in vals) for i in (0, 1))
+        print(f"{config:40} {wall:8.2f} {100 * (wall / base_wall - 1):+6.1f}% "
+              f"{cpu:8.2f} {100 * (cpu / base_cpu - 1):+6.1f}%")
 
 
 def pandoc_ms(files: list[Path], fmt: str, work: Path) -> float:
@@ -114,7 +149,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100, help="articles in the corpus (default 100)")
     ap.add_argument("--pandoc-sample", type=int, default=20, help="articles pandoc converts per format")
     ap.add_argument("--rss-sizes", default="100,1000,10000", help="corpus sizes for the memory curve")
-    ap.add_argument("--skip", default="", help="comma-separated sections to skip: a,b,c,d,e")
+    ap.add_argument("--skip", default="", help="comma-separated sections to skip: a,b,c,d,e,f")
+    ap.add_argument("--shim-rounds", type=int, default=3, help="rounds of (f)")
+    ap.add_argument("--shims", default="", help="comma-separated shims (f) leaves out one at a time (default: all)")
     args = ap.parse_args()
     skip = set(args.skip.split(","))
     work = Path(tempfile.mkdtemp(prefix="storyexport-bench-"))
@@ -174,6 +211,8 @@ def main() -> None:
         ours = min(timed([EXE, "--help"]) for _ in range(runs))
         print(f"\n## (e) start-up: storyexport --help {1000 * ours:.0f} ms, bare python {1000 * base:.0f} ms "
               f"(ratio {ours / base:.1f}x)")
+    if "f" not in skip:
+        shims(src, work, args.shim_rounds, args.shims)
     print(f"\n(load average at the end: {os.getloadavg()[0]:.1f}; other work on the machine slows every figure)")
     shutil.rmtree(work, ignore_errors=True)
 

@@ -508,11 +508,11 @@ def test_expat_tree_is_the_html_parsers_tree(tmp_path: Path, samples: dict[str, 
 
 def test_expat_tree_gives_the_same_pdf(samples: dict[str, Article], writer: PdfWriter,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from storyexport.writers import pdf_tuning
+    from storyexport.compat import weasyprint as compat
 
     article = samples["newsroom-style-guide"]
     ours, _ = render(writer, article)
-    monkeypatch.setattr(pdf_tuning, "html_tree", lambda html: None)  # WeasyPrint parses the string itself
+    monkeypatch.setattr(compat, "html_tree", lambda html: None)  # WeasyPrint parses the string itself
     theirs, _ = render(writer, article)
     assert ours == theirs
 
@@ -523,7 +523,7 @@ def test_open_arrays_are_the_arrays_asked_for() -> None:
     sized type kept when the items do not fill it."""
     import cffi
 
-    from storyexport.writers.pdf_tuning import _OpenArrays
+    from storyexport.compat.weasyprint import _OpenArrays
 
     ffi = cffi.FFI()
     ffi.cdef("typedef uint32_t hb_codepoint_t;")

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, compat
+from .compat.cpython import call_with_room
 from .config import Site
 from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError, WriterError
-from .framestack import call_with_room
 from .model import Article
 from .readers import is_source, layout, read_source
 from .safeio import read_regular_file
@@ -425,7 +425,7 @@ class Builder:
 
     def _compute_env_key(self, name: str, family: str = "") -> str:
         """What an output depends on besides its source: storyexport's code,
-        the writer, the theme and the site settings. A digest is keyed by its
+        the writer, the theme, the site settings and the shims in use. A digest is keyed by its
         family instead of the writer's name, as every writer of the family
         shares it."""
         w = self.writers[name]
@@ -433,7 +433,7 @@ class Builder:
                           sort_keys=True)
         writer_code = sys.modules[type(w).__module__].__file__ or ""
         h = hashlib.sha256(f"{__version__}|{_code_fingerprint()}|{family or name}|{w.version}|"
-                           f"{self.theme.fingerprint}|{site}".encode())
+                           f"{self.theme.fingerprint}|{site}|{compat.state()}".encode())
         h.update(Path(writer_code).read_bytes() if writer_code else b"")
         return h.hexdigest()[:16]
 

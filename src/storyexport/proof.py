@@ -20,7 +20,6 @@ from lxml import etree
 from .build import atomic_write
 from .config import Site
 from .errors import Diagnostics, StoryExportError, UsageError
-from .native import import_weasyprint
 from .readers import read_source
 from .theme import Theme
 from .writers import RenderContext, load
@@ -91,7 +90,8 @@ def epub_first_page_pdf(epub: Path, workdir: Path, theme: Theme) -> Path:
     An e-reader sets the default text size (ereader.css sizes everything in
     em of it); this one is set to the theme's base size, as a reader left at
     the publisher's size would be, so the panel compares with the others."""
-    weasyprint = import_weasyprint()
+    import weasyprint
+
     from .writers.pdf_fetch import SafeFetcher
 
     book = workdir / "book"

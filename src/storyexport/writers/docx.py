@@ -23,21 +23,15 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 
 import docx
-from docx.enum.section import WD_HEADER_FOOTER
 from docx.image.exceptions import UnrecognizedImageError
-from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.packuri import PackURI
-from docx.opc.pkgwriter import PackageWriter
 from docx.opc.rel import Relationships, _Relationship
 from docx.oxml.ns import qn
-from docx.oxml.parser import parse_xml
-from docx.oxml.section import CT_SectPr
 from docx.oxml.shape import CT_Inline
-from docx.parts.hdrftr import FooterPart, HeaderPart
 from docx.parts.story import StoryPart
 
 from .. import model as m
+from ..compat.docx import package_members
 from ..config import Site
 from ..i18n import EN, format_date, labels
 from ..theme import Theme
@@ -167,46 +161,6 @@ def _template_junk(doc: docx.document.Document) -> list[tuple[Relationships, str
             for rid, rel in rels.items() if rel.reltype.endswith(_TEMPLATE_JUNK)]
 
 
-_STORIES = {"header": (HeaderPart, CT.WML_HEADER, RT.HEADER, CT_SectPr.add_headerReference),
-            "footer": (FooterPart, CT.WML_FOOTER, RT.FOOTER, CT_SectPr.add_footerReference)}
-
-
-@lru_cache(maxsize=2)
-def _empty_story(kind: str) -> Element:
-    """python-docx's new header or footer (one empty paragraph), parsed once
-    per process rather than read from its file for each of a document's four."""
-    xml = HeaderPart._default_header_xml() if kind == "header" else FooterPart._default_footer_xml()
-    return parse_xml(xml)
-
-
-class _Members:
-    """Takes the place of python-docx's zip writer: collects the members
-    in the order python-docx writes them, so the container is zipped once,
-    reproducibly (:func:`.ziputil.build_zip`), instead of zipped by
-    python-docx and then unzipped and zipped again."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str, bytes]] = []
-
-    def write(self, uri: PackURI, blob: bytes) -> None:
-        self.items.append((uri.membername, blob))
-
-
-def _package_members(doc: docx.document.Document) -> list[tuple[str, bytes]]:
-    """What ``Document.save`` would zip: python-docx 1.x's own
-    ``OpcPackage.save`` steps, with :class:`_Members` as the physical writer."""
-    package = doc.part.package
-    for part in package.parts:
-        part.before_marshal()
-    out = _Members()
-    PackageWriter._write_content_types_stream(out, package.parts)
-    PackageWriter._write_pkg_rels(out, package.rels)
-    # python-docx annotates the physical writer as PhysPkgWriter, a factory class with
-    # no methods; these steps only call write(uri, blob), which _Members has
-    PackageWriter._write_parts(out, package.parts)  # type: ignore[arg-type]
-    return out.items
-
-
 class _Builder:
     """Builds one document; holds the state a walk needs (relationship owner,
     footnote ids, bookmark and shape counters)."""
@@ -263,7 +217,7 @@ class _Builder:
         self._header_footer()
         self._install_parts(has_notes)
         self._core_properties()
-        return _package_members(self.doc)
+        return package_members(self.doc)
 
     def _emit(self, e: Element) -> None:
         self.sect.addprevious(e)
@@ -624,17 +578,13 @@ class _Builder:
                     *self._runs(f" {lab.of} ", _Fmt()), *field("NUMPAGES", "1", props)]
 
         running = self._runs(self.a.meta.publisher or self.a.meta.title, _Fmt())
-        package = self.doc.part.package
-        for kind, which, style, content in (("footer", WD_HEADER_FOOTER.PRIMARY, S.FOOTER, numbers()),
-                                            ("footer", WD_HEADER_FOOTER.FIRST_PAGE, S.FOOTER, numbers()),
-                                            ("header", WD_HEADER_FOOTER.PRIMARY, S.HEADER, running),
-                                            ("header", WD_HEADER_FOOTER.FIRST_PAGE, S.HEADER, [])):
-            # what python-docx's ``is_linked_to_previous = False`` does, from a parsed-once story
-            cls, content_type, reltype, add_reference = _STORIES[kind]
-            root = copy.deepcopy(_empty_story(kind))
+        for story, style, content in ((section.footer, S.FOOTER, numbers()),
+                                      (section.first_page_footer, S.FOOTER, numbers()),
+                                      (section.header, S.HEADER, running),
+                                      (section.first_page_header, S.HEADER, [])):
+            story.is_linked_to_previous = False  # its own part, holding one empty paragraph
+            root = story.part.element
             root.replace(root[0], self._p(style, content))
-            part = cls(package.next_partname(f"/word/{kind}%d.xml"), content_type, root, package)
-            add_reference(self.sect, which, self.doc.part.relate_to(part, reltype))
 
     def _install_parts(self, has_notes: bool) -> None:
         """Complete the prepared template (:meth:`DocxWriter.new_document`): this

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from ebooklib import epub
 from lxml import etree
 
+from ..compat.ebooklib import package_members
 from ..config import Site
 from ..errors import WriterError
 from ..model import Article, Asset, Heading, inline_text, walk
@@ -281,46 +282,21 @@ def _book_chars(*docs: bytes) -> str:
 # -------------------------------------------------------------- packaging
 
 
-class _Members:
-    """Takes the place of EbookLib's ``zipfile.ZipFile``: collects the
-    members in the order EbookLib writes them, so the container is zipped
-    once, reproducibly (:func:`.ziputil.build_zip`), instead of zipped by
-    EbookLib and then unzipped and zipped again."""
+def _opf_finisher(lang: str) -> Callable[[etree._Element], None]:
+    """Finishes EbookLib's package element our way: ``xml:lang`` for the
+    language of the metadata, and without EbookLib's declaration of the
+    ``rendition:`` prefix, which EPUB 3 predefines and no property of ours uses."""
 
-    def __init__(self) -> None:
-        self.items: list[tuple[str, bytes]] = []
-
-    def writestr(self, name: str, data: str | bytes, compress_type: int | None = None) -> None:
-        self.items.append((name, data.encode("utf-8") if isinstance(data, str) else data))
-
-
-class _PackageWriter(epub.EpubWriter):
-    """EbookLib's writer, with the package element finished our way:
-    ``xml:lang`` for the language of the metadata, and without EbookLib's
-    declaration of the ``rendition:`` prefix, which EPUB 3 predefines and no
-    property of ours uses. It hands its members to :class:`_Members`."""
-
-    def __init__(self, book: epub.EpubBook, options: dict[str, Any], lang: str) -> None:
-        super().__init__("", book, options)
-        self.lang = lang
-
-    def write(self) -> None:
-        """EbookLib 0.20's ``write`` with the zip file swapped for :class:`_Members`."""
-        self.out = _Members()
-        self.out.writestr("mimetype", "application/epub+zip")
-        self._write_container()
-        self._write_opf()
-        self._write_items()
-
-    def _write_opf_file(self, root: etree._Element) -> None:
-        root.set(XML_LANG, self.lang)
+    def finish(root: etree._Element) -> None:
+        root.set(XML_LANG, lang)
         prefixes = [p for p in re.split(r"\s+(?=\S+:\s)", root.get("prefix", "")) if p and
                     not p.startswith("rendition:")]
         if prefixes:
             root.set("prefix", " ".join(prefixes))
         else:
             root.attrib.pop("prefix", None)
-        super()._write_opf_file(root)
+
+    return finish
 
 
 def _item(uid: str, name: str, media_type: str, content: bytes,
@@ -413,10 +389,8 @@ class EpubWriter(Writer):
         options = {"mtime": m.modified.astimezone(UTC),  # else EbookLib stamps the clock
                    "raise_exceptions": True, "epub3_pages": False, "epub3_landmark": False,
                    "package_direction": m.direction == "rtl"}
-        writer = _PackageWriter(book, options, m.language)
-        writer.process()
-        writer.write()
-        return build_zip(writer.out.items, m.modified, stored=["mimetype"])
+        members = package_members(book, options, _opf_finisher(m.language))
+        return build_zip(members, m.modified, stored=["mimetype"])
 
     def _stylesheet(self, fonts: dict[str, tuple[str, bytes]]) -> bytes:
         """``ereader.css`` for the font file names in ``fonts``, generated once

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -39,16 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..compat.weasyprint import html_document, restrict_fonts, share_image_stream, tune
 from ..config import Site
 from ..errors import WriterError
 from ..i18n import format_date, labels
 from ..model import Article, Asset, depth, inline_text, plain_text
-from ..native import import_weasyprint, library_name
 from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
 from .fonts import cmap
-from .pdf_tuning import parsed_html, share_pdf_stream, tune
 
 MAX_DEPTH = 100
 """Deepest model nesting rendered. WeasyPrint lays boxes out recursively and
@@ -173,35 +171,6 @@ def printed_text(article: Article) -> str:
     return "\n".join([plain_text(article), m.publisher, m.rights, *dates, *words, CHROME])
 
 
-def _restrict_fonts(font_config: Any, files: Iterable[str]) -> bool:
-    """Swap WeasyPrint's fontconfig configuration (every font on the machine)
-    for an empty one holding only ``files``; ``@font-face`` rules then add the
-    theme's fonts. Fontconfig's fallback can only pick among those, so output
-    never depends on the machine's other fonts. Returns False (configuration
-    untouched) if fontconfig cannot be reached this way."""
-    import cffi
-    from weasyprint.text import ffi as wffi
-
-    name = library_name("libfontconfig.so.1", "fontconfig")
-    if not name:
-        return False
-    try:
-        own = cffi.FFI()
-        own.cdef("void *FcConfigCreate(void);")
-        lib: Any = own.dlopen(name)
-        config = wffi.ffi.cast("FcConfig *", int(own.cast("uintptr_t", lib.FcConfigCreate())))
-    except (OSError, AttributeError, cffi.CDefError):
-        return False
-    if config == wffi.ffi.NULL:
-        return False
-    for f in files:
-        wffi.fontconfig.FcConfigAppFontAddFile(config, os.fsencode(f))
-    wffi.pangoft2.pango_fc_font_map_set_config(wffi.ffi.cast("PangoFcFontMap *", font_config.font_map), config)
-    wffi.fontconfig.FcConfigDestroy(config)  # the font map holds its own reference
-    font_config._config = config  # where @font-face rules register the theme's fonts
-    return True
-
-
 # ------------------------------------------------------------------- logs
 
 
@@ -312,7 +281,7 @@ class PdfWriter(Writer):
         for url in [u for u, v in self._images.items() if v is None]:
             del self._images[url]  # a failed image: retry, so each article reports it
         for image in self._images.values():
-            share_pdf_stream(image)
+            share_image_stream(image)
         return self._images
 
     # --------------------------------------------------------------- setup
@@ -325,7 +294,7 @@ class PdfWriter(Writer):
         configuration, built at the first render and then reused."""
         if self._engine is not None:
             return self._engine
-        weasyprint = import_weasyprint()
+        import weasyprint
         from weasyprint.text.fonts import FontConfiguration
 
         tune()
@@ -338,7 +307,7 @@ class PdfWriter(Writer):
         coverage = GlyphCoverage(theme_files, system_faces)  # also proves the theme's fonts are readable
 
         font_config = FontConfiguration()
-        restricted = _restrict_fonts(font_config, sorted({path for path, _index in system_faces}))
+        restricted = restrict_fonts(font_config, sorted({path for path, _index in system_faces}))
         notes: list[str] = []
         fetcher = SafeFetcher(dirs=self._theme_dirs(),
                               on_refuse=lambda url, why: notes.append(f"theme resource refused: {url} ({why})"))
@@ -409,7 +378,7 @@ class PdfWriter(Writer):
         options = self.options(article, eng.css)
         try:
             with weasyprint_log(lambda msg: ctx.warn(article, f"pdf: WeasyPrint: {msg}")):
-                doc = parsed_html(eng.weasyprint, html, self.site.base_url or None,
+                doc = html_document(eng.weasyprint, html, self.site.base_url or None,
                                   fetcher).render(font_config=eng.font_config, **options)
                 self._metadata(doc.metadata, article)
                 return bytes(doc.write_pdf(finisher=self._finisher(article), **options))

@@ -1,25 +1,46 @@
-"""Where WeasyPrint 70 does more work than this writer's use of it needs,
-and what the writer does about it. Each measure is small, named, and leaves
-the PDF as it was (byte for byte, except the deflate level, which changes
-only how hard the streams are compressed); ``tests/test_pdf.py`` holds them
-to that. Together they take about 10 ms off a 130 ms article.
+"""WeasyPrint (and pydyf under it): where the PDF writer reaches into
+internals, each beside the public path it replaces (see :mod:`storyexport.compat`).
 
-* the article's XHTML is parsed by expat, not by a pure-Python HTML5 parser
-  (:func:`parsed_html`);
-* a cached image's PDF stream is encoded once, not once per PDF
-  (:func:`share_pdf_stream`);
-* streams are deflated at zlib's default level, not 9 (:class:`_Deflate`);
-* the font subsetter's arrays are made without cffi parsing a new C type for
-  each length (:class:`_OpenArrays`).
+Speed (about 10 ms of a 130 ms article together, none changing what the PDF
+says; ``tests/test_pdf.py`` holds the first three to identical bytes):
+
+* ``pdf-expat-tree``: the article's XHTML parsed by expat into the tree
+  WeasyPrint's HTML5 parser builds (:func:`html_document`), set on an
+  ``HTML`` made through ``__new__``; public path ``HTML(string=...)``;
+* ``pdf-image-stream-once``: a cached image's PDF stream encoded once, not
+  once per PDF (:func:`share_image_stream`, wraps ``RasterImage._get_png_data``);
+* ``pdf-open-arrays``: the font subsetter's arrays made without cffi parsing
+  a C type for each length (:class:`_OpenArrays`, in place of
+  ``weasyprint.pdf.fonts.ffi``);
+* ``pdf-deflate-6``: streams deflated at zlib's default level, not 9
+  (:class:`_Deflate`, in place of ``pydyf.zlib``): 1.2% larger files.
+
+Output:
+
+* ``pdf-theme-fonts-only``: WeasyPrint's fontconfig configuration replaced
+  by one that holds only the theme's fonts (:func:`restrict_fonts`, sets the
+  private ``FontConfiguration._config``); without it the writer warns that
+  characters the theme lacks may come from the machine's fonts.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from typing import Any
 
-from .html_tree import html_tree
+from ..native import library_name
+from ..writers.html_tree import html_tree
+from . import shim
+
+_TESTED = {"weasyprint": ("70.0",)}
+
+EXPAT_TREE = shim("pdf-expat-tree", _TESTED, "3.5 ms of HTML5 parsing per article")
+IMAGE_STREAM_ONCE = shim("pdf-image-stream-once", _TESTED, "a cached image decoded and re-encoded per PDF")
+OPEN_ARRAYS = shim("pdf-open-arrays", _TESTED, "2 ms of pycparser per new array length, several per article")
+DEFLATE_6 = shim("pdf-deflate-6", {**_TESTED, "pydyf": ("0.13.0",)}, "3 ms of deflate level 9 per article")
+THEME_FONTS_ONLY = shim("pdf-theme-fonts-only", _TESTED, "no machine font can stand in for the theme's")
 
 # ---------------------------------------------------------------- streams
 
@@ -70,20 +91,20 @@ class _OpenArrays:
 
 
 def tune() -> None:
-    """Apply the process-wide measures (once; WeasyPrint is imported)."""
+    """Apply the process-wide shims that are active (WeasyPrint is imported)."""
     import pydyf
     from weasyprint.pdf import fonts
 
-    if not isinstance(getattr(pydyf, "zlib", None), _Deflate):
+    if DEFLATE_6.active() and not isinstance(getattr(pydyf, "zlib", None), _Deflate):
         pydyf.zlib = _Deflate()
-    if not isinstance(fonts.ffi, _OpenArrays):
+    if OPEN_ARRAYS.active() and not isinstance(fonts.ffi, _OpenArrays):
         fonts.ffi = _OpenArrays(fonts.ffi)
 
 
 # ----------------------------------------------------------------- images
 
 
-def share_pdf_stream(image: object) -> None:
+def share_image_stream(image: object) -> None:
     """Let a cached WeasyPrint raster image encode its PDF stream once.
 
     WeasyPrint 70 keeps a decoded image in the cache but, for every PDF that
@@ -92,6 +113,8 @@ def share_pdf_stream(image: object) -> None:
     a one-page article with a chart. The result depends only on the image and
     the mode and size asked for (the colour and alpha planes), so it is kept
     on the cached image; the PDF bytes are the same."""
+    if not IMAGE_STREAM_ONCE.active():
+        return
     encode = getattr(type(image), "_get_png_data", None)
     if encode is None or "_get_png_data" in vars(image):
         return  # not a raster image, or already sharing
@@ -109,13 +132,13 @@ def share_pdf_stream(image: object) -> None:
 # ------------------------------------------------------------------- HTML
 
 
-def parsed_html(weasyprint: Any, html: str, base_url: str | None, fetcher: Any) -> Any:
+def html_document(weasyprint: Any, html: str, base_url: str | None, fetcher: Any) -> Any:
     """``weasyprint.HTML(string=html, ...)``, with the tree parsed by expat
-    (:mod:`.html_tree`) when it can be: the same tree, 3.5 ms sooner.
+    (:mod:`..writers.html_tree`) when it can be: the same tree, 3.5 ms sooner.
     WeasyPrint has no public way to take a parsed tree, so this sets what
     its ``HTML.__init__`` sets (``tests/test_pdf.py`` holds the output
     byte-identical to WeasyPrint parsing the string itself)."""
-    root = html_tree(html)
+    root = html_tree(html) if EXPAT_TREE.active() else None
     if root is None:
         return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     import cssselect2
@@ -127,3 +150,37 @@ def parsed_html(weasyprint: Any, html: str, base_url: str | None, fetcher: Any) 
     doc.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
     doc.etree_element = doc.wrapper_element.etree_element
     return doc
+
+
+# ------------------------------------------------------------------ fonts
+
+
+def restrict_fonts(font_config: Any, files: list[str]) -> bool:
+    """Swap WeasyPrint's fontconfig configuration (every font on the machine)
+    for an empty one holding only ``files``; ``@font-face`` rules then add the
+    theme's fonts. Fontconfig's fallback can only pick among those, so output
+    never depends on the machine's other fonts. Returns False (configuration
+    untouched) where this shim is off or fontconfig cannot be reached."""
+    if not THEME_FONTS_ONLY.active():
+        return False
+    import cffi
+    from weasyprint.text import ffi as wffi
+
+    name = library_name("libfontconfig.so.1", "fontconfig")
+    if not name:
+        return False
+    try:
+        own = cffi.FFI()
+        own.cdef("void *FcConfigCreate(void);")
+        lib: Any = own.dlopen(name)
+        config = wffi.ffi.cast("FcConfig *", int(own.cast("uintptr_t", lib.FcConfigCreate())))
+    except (OSError, AttributeError, cffi.CDefError):
+        return False
+    if config == wffi.ffi.NULL:
+        return False
+    for f in files:
+        wffi.fontconfig.FcConfigAppFontAddFile(config, os.fsencode(f))
+    wffi.pangoft2.pango_fc_font_map_set_config(wffi.ffi.cast("PangoFcFontMap *", font_config.font_map), config)
+    wffi.fontconfig.FcConfigDestroy(config)  # the font map holds its own reference
+    font_config._config = config  # where @font-face rules register the theme's fonts
+    return True

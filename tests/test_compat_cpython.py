@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from storyexport.framestack import call_with_room
+from storyexport.compat.cpython import call_with_room
 
 PROBE = """
 import resource
-from storyexport.framestack import call_with_room
+from storyexport.compat.cpython import call_with_room
 
 def dive(n):
     return 0 if n == 0 else 1 + dive(n - 1)
