@@ -68,7 +68,7 @@ def shims(src: Path, work: Path, rounds: int, only: str) -> None:
     from storyexport.compat import ENV as SWITCH
     from storyexport.compat import all_shims
 
-    names = [n for n in all_shims() if not only or n in only.split(",")]
+    names = [n for n in all_shims() if not only or n in only.split(",")]  # "none": all and none only
     configs = {"all shims": {}, "no shims": {SWITCH: "off"}, **{f"without {n}": {SWITCH: f"-{n}"} for n in names}}
     runs: dict[str, list[tuple[float, float]]] = {c: [] for c in configs}
     n = len(list(src.glob("*.md")))
@@ -151,7 +151,8 @@ def main() -> None:
     ap.add_argument("--rss-sizes", default="100,1000,10000", help="corpus sizes for the memory curve")
     ap.add_argument("--skip", default="", help="comma-separated sections to skip: a,b,c,d,e,f")
     ap.add_argument("--shim-rounds", type=int, default=3, help="rounds of (f)")
-    ap.add_argument("--shims", default="", help="comma-separated shims (f) leaves out one at a time (default: all)")
+    ap.add_argument("--shims", default="",
+                    help="shims (f) leaves out one at a time, comma-separated (default: all; none: all vs none only)")
     args = ap.parse_args()
     skip = set(args.skip.split(","))
     work = Path(tempfile.mkdtemp(prefix="storyexport-bench-"))

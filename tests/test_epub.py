@@ -21,7 +21,7 @@ import pytest
 from ebooklib import epub
 from lxml import etree
 
-from conftest import EPOCH, ROOT, SOURCE
+from conftest import EPOCH, ROOT, SEED, SOURCE, run_cli
 from storyexport import epubcheck as epubcheck_util
 from storyexport.config import Site, load_config
 from storyexport.errors import Diagnostics
@@ -741,3 +741,18 @@ def test_two_renders_are_identical(slug: str, api_renders: dict[str, bytes], art
                                    site: Site) -> None:
     epub_writer.subset_font.cache_clear()  # redo the font work too
     assert render(articles[slug], site)[0] == api_renders[slug]
+
+
+def test_font_epub_cannot_embed_is_one_located_error(tmp_path: Path) -> None:
+    """A theme font EPUB cannot carry: the build names the format once
+    (``x.pfb: epub: font …``, not ``epub: epub:``) and exits 1."""
+    from storyexport.theme import find_theme
+
+    theme = tmp_path / "pfb"
+    (theme / "fonts").mkdir(parents=True)
+    shutil.copy(find_theme("default") / "fonts" / "NotoSerif-Regular.ttf", theme / "fonts" / "x.pfb")
+    (theme / "theme.toml").write_text('inherit = "default"\n[fonts.body]\nfamily = "X"\nregular = "fonts/x.pfb"\n')
+    r = run_cli("--format", "epub", "--theme", str(theme), "--out", str(tmp_path / "dist"), str(SEED))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "x.pfb: epub: font x.pfb is not TrueType, OpenType or WOFF" in r.stderr, r.stderr
+    assert "epub: epub:" not in r.stderr

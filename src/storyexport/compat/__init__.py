@@ -74,6 +74,8 @@ def all_shims() -> dict[str, Shim]:
 
 
 def state() -> str:
-    """The active shims, for the build's cache key: outputs made with and
-    without them may differ in bytes (not in what they say)."""
-    return ",".join(sorted(name for name, s in all_shims().items() if s.active()))
+    """The switch as set, for the build's cache key: outputs made with and
+    without shims may differ in bytes (not in what they say). Cheap on
+    purpose (no library metadata read: a no-op export stays fast); library
+    versions, which decide the rest, are not in the key yet."""
+    return ",".join(sorted(p.strip().lower() for p in os.environ.get(ENV, "").split(",") if p.strip()))

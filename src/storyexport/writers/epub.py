@@ -377,7 +377,7 @@ class EpubWriter(Writer):
         try:
             root = etree.fromstring(xhtml.encode("utf-8"), _PARSER)
         except etree.XMLSyntaxError as e:  # the renderer escapes everything: a bug if reached
-            raise WriterError(f"epub: the article page is not well-formed XML: {e}", article.source_path) from e
+            raise WriterError(f"the article page is not well-formed XML: {e}", article.source_path) from e
         _repair(root, article, ctx)
         ids = {str(el.get("id")) for el in root.iter() if el.get("id")}
         return etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True), ids
@@ -411,7 +411,7 @@ class EpubWriter(Writer):
         for _fam, _bold, _italic, path in self.theme.font_files():
             p = Path(path)
             if p.suffix.lower() not in FONT_TYPES:
-                raise WriterError(f"epub: font {p.name} is not TrueType, OpenType or WOFF; EPUB cannot embed it",
+                raise WriterError(f"font {p.name} is not TrueType, OpenType or WOFF; EPUB cannot embed it",
                                   str(path))
             name = re.sub(r"[^A-Za-z0-9._-]+", "-", p.name)
             n = 1
