@@ -375,6 +375,13 @@ def test_excerpt_separator_gives_the_description(tmp_path: Path) -> None:
     assert ok(tmp_path, "h.md")[0].meta.description == "Lead words."
 
 
+def test_alt_text_of_a_dropped_image_stays_a_word(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", '---\ntitle: A\ndate: 2020-01-01\n---\n> <img src="https://x.org/l.svg" alt="eSolia" />The '
+                            "feature, and ![Logo](missing.png)text.\n")
+    a, _ = ok(tmp_path, "a.md")
+    assert "eSolia The feature, and Logo text." in m.plain_text(a)
+
+
 def test_gfm_autolinks(tmp_path: Path) -> None:
     write(tmp_path, "a.md", "---\ntitle: A\ndate: 2020-01-01\n---\nSee https://gohugo.io/news/ and www.example.org "
                             "but not `https://in.code/`.\n")

@@ -320,7 +320,7 @@ class _MarkdownReader:
                     alt = m.inline_text(_alt_inlines(t))
                     key = self.ctx.image(str(t.attrGet("src") or ""), line)
                     if key is None:
-                        b.text(alt)
+                        b.words_apart(alt)
                     else:
                         b.leaf(m.Image(alt, key, str(t.attrGet("title") or "")))
                 case "footnote_ref":

@@ -175,7 +175,7 @@ class HtmlToModel(HTMLParser):
         if key is None:
             if not a.get("src"):
                 self.warn("raw HTML: <img> without src removed (alt text kept)")
-            self.b.text(alt)
+            self.b.words_apart(alt)
         else:
             self.b.leaf(m.Image(alt, key, a.get("title", "")))
 

@@ -127,6 +127,17 @@ class TreeBuilder:
             top.info.pop("separated", None)
             top.items.append(node)
 
+    def words_apart(self, s: str) -> None:
+        """Text standing in for a dropped element (an image's alt text), set
+        off by spaces as a browser sets off the box it draws for it, so it
+        never glues to the words around it."""
+        if not s.strip():
+            return
+        self._separate()
+        self.text(s)
+        self._separate()
+        self.top.info["separated"] = True
+
     def _separate(self) -> None:
         items = self.top.items
         if items and not (isinstance(items[-1], m.Text) and items[-1].text[-1:].isspace()):
