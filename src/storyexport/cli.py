@@ -25,14 +25,15 @@ from .errors import Diagnostics, StoryExportError, UsageError
 if TYPE_CHECKING:
     from .theme import Theme
 
-COMMANDS = ("export", "formats", "dump", "check", "proof")
+COMMANDS = ("export", "formats", "dump", "check", "proof", "import")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="storyexport",
         description="Export news stories (Markdown or plain text) to PDF, DOCX, EPUB, HTML and feeds.",
-        epilog="Commands: export (default), formats, dump FILE, check [DIR], proof ARTICLE. "
+        epilog="Commands: export (default), formats, dump FILE, check [DIR], proof ARTICLE, "
+               "import KIND INPUT --out DIR. "
                "Run 'storyexport COMMAND --help' for details.",
     )
     p.add_argument("--version", action="version", version=f"storyexport {__version__}")
@@ -63,6 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("article", type=Path)
     pr.add_argument("-o", "--output", type=Path, help="PNG to write (default: dist/proof-SLUG.png)")
     _common(pr)
+
+    from .importers import KINDS
+
+    im = sub.add_parser("import", help="turn a CMS export into Markdown sources")
+    im.add_argument("kind", choices=KINDS)
+    im.add_argument("input", type=Path, help="the export file")
+    im.add_argument("-o", "--out", type=Path, required=True, help="folder for the Markdown sources")
+    im.add_argument("--uploads", type=Path, help="WordPress: the site's wp-content/uploads folder, to copy media")
+    _common(im)
     return p
 
 
@@ -223,6 +233,18 @@ def cmd_proof(args: argparse.Namespace) -> int:
     return make_proof(args.article, _theme(args, site), site, args.output)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importers import run_import, summary_line
+
+    diags = Diagnostics(stream=None if args.quiet else sys.stderr)
+    result = run_import(args.kind, args.input, args.out, _site(args), diags, args.uploads)
+    if not args.quiet:
+        print(summary_line(result, args.out, len(diags.warnings)), file=sys.stderr)
+    if result.errors:
+        return 1
+    return 1 if args.strict and diags.warnings else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
@@ -232,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse already printed the usage error
         return int(e.code or 0)
     handlers = {"export": cmd_export, "formats": cmd_formats, "dump": cmd_dump, "check": cmd_check,
-                "proof": cmd_proof}
+                "proof": cmd_proof, "import": cmd_import}
     try:
         return handlers[args.command](args)
     except StoryExportError as e:

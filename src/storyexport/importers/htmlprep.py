@@ -1,0 +1,150 @@
+"""CMS HTML made ready for the readers' HTML converter.
+
+Publishing systems wrap content in markup the model has no node for: a
+``<figure>`` around an image and its ``<figcaption>``, players (``<audio>``,
+``<video>``, ``<iframe>``), embed wrappers, layout ``<div>``/``<span>``s and
+inline styles. This step rewrites those into HTML the converter maps onto
+the model (a captioned image, a labelled link) and drops layout-only
+wrappers and presentation attributes, so the converter's warnings are left
+for what is really lost. It never builds model nodes itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+
+_NEEDED = re.compile(r"<(?:figure|div|span|section|font|center|audio|video|iframe|pre|article)\b|\sstyle=", re.I)
+_PARSER = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True)
+_UNWRAP = ("div", "span", "section", "font", "center", "article", "header", "footer", "main")
+_PROVIDER = re.compile(r"is-provider-([\w-]+)")
+
+
+def prepare(fragment: str) -> str:
+    """The fragment rewritten (or returned as it is when nothing applies)."""
+    if not _NEEDED.search(fragment):
+        return fragment
+    root = html.fragment_fromstring(fragment, create_parent="div", parser=_PARSER)
+    for el in root.iter("*"):
+        if isinstance(el.tag, str) and "style" in el.attrib and el.tag not in ("td", "th"):
+            del el.attrib["style"]
+    for el in list(root.iter("audio", "video", "iframe")):
+        _media_link(el)
+    for el in list(root.iter("pre")):
+        _pre(el)
+    for fig in reversed(list(root.iter("figure"))):
+        _figure(fig)
+    etree.strip_tags(root, *_UNWRAP)
+    out = (root.text or "") + "".join(html.tostring(c, encoding="unicode") for c in root)
+    return out
+
+
+def _replace(el: etree._Element, new: list[etree._Element]) -> None:
+    """Put ``new`` where ``el`` was, keeping the text that followed it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    idx = parent.index(el)
+    parent.remove(el)
+    for i, n in enumerate(new):
+        parent.insert(idx + i, n)
+    if tail:
+        if new:
+            new[-1].tail = (new[-1].tail or "") + tail
+        elif idx > 0:
+            prev = parent[idx - 1]
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+
+
+def labelled_link(label: str, url: str) -> etree._Element:
+    p = etree.Element("p")
+    p.text = f"{label}: "
+    a = etree.SubElement(p, "a", href=url)
+    a.text = url
+    return p
+
+
+def _media_link(el: etree._Element) -> None:
+    src = el.get("src") or next((s.get("src") for s in el.iter("source") if s.get("src")), None)
+    label = {"audio": "Audio", "video": "Video", "iframe": "Embedded content"}[el.tag]
+    if src and re.match(r"^(https?:)?//", src):
+        _replace(el, [labelled_link(label, src if not src.startswith("//") else "https:" + src)])
+    elif el.tag != "iframe":
+        _replace(el, [])
+
+
+def _pre(el: etree._Element) -> None:
+    classes = (el.get("class") or "").split()
+    code = el.find("code")
+    if code is not None:
+        classes += (code.get("class") or "").split()
+    if "wp-block-verse" in classes:  # poetry: lines, not code
+        el.tag = "p"
+        el.attrib.clear()
+        for child in list(el.iter()):
+            for attr in ("text", "tail"):
+                value = getattr(child, attr)
+                if value and "\n" in value:
+                    _split_lines(child, attr, value)
+        return
+    lang = next((c.removeprefix("language-").removeprefix("lang-") for c in classes
+                 if c.startswith(("language-", "lang-"))), "")
+    el.attrib.clear()
+    if lang:
+        el.set("class", "language-" + lang)
+
+
+def _split_lines(el: etree._Element, attr: str, value: str) -> None:
+    lines = value.strip("\n").split("\n") if attr == "text" else value.split("\n")
+    setattr(el, attr, lines[0])
+    parent, anchor = (el, None) if attr == "text" else (el.getparent(), el)
+    if parent is None:
+        return
+    idx = 0 if anchor is None else parent.index(anchor) + 1
+    for i, line in enumerate(lines[1:]):
+        br = etree.Element("br")
+        br.tail = line
+        parent.insert(idx + i, br)
+
+
+def _figure(fig: etree._Element) -> None:
+    classes = fig.get("class") or ""
+    caption_el = fig.find("figcaption")
+    caption = " ".join("".join(caption_el.itertext()).split()) if caption_el is not None else ""
+    if "wp-block-embed" in classes:
+        wrapper = "".join(fig.itertext()).replace(caption, "").strip() if caption else "".join(fig.itertext()).strip()
+        url = wrapper.split()[0] if wrapper.split() else ""
+        provider = _PROVIDER.search(classes)
+        label = "Embedded " + (provider.group(1).replace("-", " ").title() if provider else "content")
+        new = [labelled_link(label, url)] if re.match(r"^https?://", url) else []
+        if caption:
+            p = etree.Element("p")
+            p.text = caption
+            new.append(p)
+        _replace(fig, new)
+        return
+    images = list(fig.iter("img"))
+    if len(images) != 1 or any(True for _ in fig.iter("table", "blockquote", "figure")
+                               if _ is not fig):
+        if caption_el is not None:
+            caption_el.tag = "p"
+        return
+    img = images[0]
+    holder = img.getparent()
+    if holder is not fig and (holder is None or holder.tag != "a" or holder.getparent() is not fig):
+        return  # an image deeper inside (a gallery of figures already rewritten): leave as it is
+    other = " ".join("".join(fig.itertext()).split())
+    if other != caption:  # words outside the caption: keep the figure's content as it is
+        if caption_el is not None:
+            caption_el.tag = "p"
+        return
+    new_img = etree.Element("img", src=img.get("src") or "", alt=img.get("alt") or "")
+    if caption:
+        new_img.set("title", caption)
+    p = etree.Element("p")
+    p.append(new_img)
+    _replace(fig, [p])

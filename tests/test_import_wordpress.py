@@ -1,0 +1,324 @@
+"""``storyexport import wordpress``: the fixture export (every block,
+shortcode, post kind and status), read back by the Markdown reader, exported
+and checked with the real validators; reruns, foreign files, uploads."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import zipfile
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import docx
+import pytest
+
+from conftest import run_cli
+from storyexport import model as m
+from storyexport.config import Site
+from storyexport.errors import Diagnostics, SourceError
+from storyexport.importers import run_import
+from storyexport.importers.wordpress import WordPressImport
+from storyexport.readers import read_source
+
+FIXTURES = Path(__file__).parent / "import_fixtures"
+WXR = FIXTURES / "wordpress.xml"
+LEAK = re.compile(r"\[/?(caption|gallery|embed|audio|video|playlist|code|sourcecode|pullout_box)\b|<!-- /?wp:|wp:")
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def kept(expected: str, got: str) -> float:
+    """Share of the expected words (with multiplicity) found in ``got``."""
+    want = Counter(w.strip(".,;:!?()\"'") for w in expected.split())
+    have = Counter(w.strip(".,;:!?()\"'") for w in got.split())
+    return sum(min(n, have[w]) for w, n in want.items()) / max(1, sum(want.values()))
+
+
+def read(path: Path) -> m.Article:
+    article = read_source(path, path.parent, Site(), Diagnostics())
+    assert article is not None
+    return article
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("wp") / "source"
+    r = run_cli("import", "wordpress", str(WXR), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    return out, r.stderr
+
+
+def test_published_posts_only_and_the_summary_counts_the_rest(imported: tuple[Path, str]) -> None:
+    out, stderr = imported
+    assert sorted(p.name for p in out.iterdir()) == ["ferry-timetable-2.md", "ferry-timetable.md", "harbour-wall.md"]
+    summary = stderr.strip().splitlines()[-1]
+    assert summary.startswith("storyexport import: 3 imported (3 written, 0 unchanged")
+    for part in ("3 attachments", "2 drafts", "1 menu items", "1 pages", "1 password-protected", "1 private",
+                 "1 revisions", "1 scheduled", "1 trashed", "1 other items (wp_block)"):
+        assert part in summary, summary
+
+
+def test_front_matter_mapping(imported: tuple[Path, str]) -> None:
+    out, _ = imported
+    ferry = read(out / "ferry-timetable.md").meta
+    assert ferry.title == "Classic ferry timetable changes"
+    assert ferry.published == datetime(2020, 3, 2, 9, 30, tzinfo=UTC)
+    assert ferry.updated == datetime(2020, 3, 3, 11, 0, tzinfo=UTC)
+    assert [a.name for a in ferry.authors] == ["Marta Reyes"]
+    assert ferry.tags == ("Harbour", "Ferries", "Transport & travel")
+    assert ferry.slug == "ferry-timetable"
+    assert ferry.canonical_url == "https://gazette.example.org/2020/03/ferry-timetable/"
+    assert ferry.language == "en-GB"
+    # no excerpt: the text before <!--more--> is the description
+    assert ferry.description.startswith("The ferry company announced a new spring timetable on Monday.")
+    assert len(ferry.description.split()) == 56 and ferry.description.endswith(" …")
+    assert "review the timetable in June" not in ferry.description
+    wall = read(out / "harbour-wall.md").meta
+    assert wall.description == "The harbour wall has reopened."
+    assert [a.name for a in wall.authors] == ["News Desk"]
+    # no GMT date: the local date less the site's offset (learnt from another post: +0)
+    assert wall.published == datetime(2020, 3, 4, 14, 0, tzinfo=UTC)
+    second = read(out / "ferry-timetable-2.md").meta
+    assert second.published == datetime(2020, 3, 5, 7, 0, tzinfo=UTC)
+    assert second.slug == "ferry-timetable-2"
+
+
+def test_classic_text_shortcodes_and_autop(imported: tuple[Path, str]) -> None:
+    out, stderr = imported
+    source = (out / "ferry-timetable.md").read_text()
+    art = read(out / "ferry-timetable.md")
+    text = words(m.plain_text(art))
+    first = art.blocks[0]
+    # a single newline inside a paragraph is a line break, a blank line a new paragraph
+    assert isinstance(first, m.Para) and m.LineBreak() in first.children
+    assert m.Emph((m.Text("spring"),)) in first.children
+    for phrase in ("The morning ferry leaves the north pier", "Ferry at dawn", "A white ferry",
+                   "Embedded content: https://www.youtube.com/watch?v=abc123",
+                   "Audio: https://gazette.example.org/wp-content/uploads/2020/03/interview.mp3",
+                   "Video: https://gazette.example.org/wp-content/uploads/2020/03/harbour.mp4",
+                   "Playlist: Interview", "Tickets go on sale on Friday.", "last year. [sic]",
+                   "[gallery] is how a shortcode is written literally.", "review the timetable in June"):
+        assert phrase in text, phrase
+    codes = m.query(art, m.CodeBlock)
+    assert codes[0] == m.CodeBlock("def fare(zone):\n    return [1, 2][zone]", "python")
+    assert codes[1] == m.CodeBlock('echo "timetable" < file', "bash")
+    links = {lk.url for lk in m.query(art, m.Link)}
+    assert "https://gazette.example.org/2020/02/survey/" in links  # relative link made absolute
+    assert "https://www.youtube.com/watch?v=abc123" in links
+    # [[gallery]] is WordPress's escape for the literal text: it is the only bracket left
+    assert not LEAK.search(source.split("---\n", 2)[2].replace("\\[gallery\\] is how", ""))
+    assert "post 10 'ferry-timetable': unknown shortcode [pullout_box] removed, its text kept" in stderr
+    assert re.search(r"wordpress\.xml:\d+: warning: post 10 ", stderr)
+
+
+def test_every_block_kind(imported: tuple[Path, str]) -> None:
+    out, stderr = imported
+    art = read(out / "harbour-wall.md")
+    kinds = [type(b).__name__ for b in art.blocks]
+    for kind in ("Heading", "BulletList", "OrderedList", "BlockQuote", "Table", "CodeBlock", "ThematicBreak"):
+        assert kind in kinds, kind
+    assert m.query(art, m.OrderedList)[0].start == 3
+    assert m.query(art, m.CodeBlock)[0] == m.CodeBlock("SELECT cost FROM works;", "sql")
+    assert m.query(art, m.CodeBlock)[1].text == "Tide   High  Low\nMon    06:10 12:20"
+    table = m.query(art, m.Table)[0]
+    assert [m.inline_text(c.children) for c in table.header] == ["Section", "Cost"]
+    text = words(m.plain_text(art))
+    for phrase in ("It was worth the wait.", "A fisherman", "Safer for everyone.", "The mayor", "The new wall",
+                   "The wall at low tide", "Gallery ferry", "Costs by section", "The sea came in and the wall stood",
+                   "Embedded Youtube: https://www.youtube.com/watch?v=xyz", "Drone footage of the works",
+                   "Interview with the engineer", "Video: https://gazette.example.org/wp-content/uploads/2020/03/",
+                   "Engineering report", "Left column words.", "Right column words.", "Grouped words.",
+                   "Embedded content: https://vimeo.com/12345", "Reusable notice words.", "Custom HTML words."):
+        assert phrase in text, phrase
+    verse = next(b for b in art.blocks if isinstance(b, m.Para) and "sea came in" in m.inline_text(b.children))
+    assert isinstance(verse, m.Para) and m.LineBreak() in verse.children
+    assert "alert" not in text
+    assert "removed <script> and its content" in stderr
+    assert "block wp:latest-posts is drawn by WordPress" in stderr
+    assert not LEAK.search((out / "harbour-wall.md").read_text().split("---\n", 2)[2])
+
+
+def test_the_written_source_reads_back_as_the_imported_model(tmp_path: Path) -> None:
+    importer = WordPressImport(WXR, Site(), Diagnostics())
+    out = tmp_path / "src"
+    run_import("wordpress", WXR, out, Site(), Diagnostics())
+    written = {a.meta.canonical_url: a for a in map(read, out.glob("*.md"))}
+    n = 0
+    for story in importer.stories():
+        back = written[story.front["canonical_url"]]
+        model = m.Article(back.meta, story.blocks)
+        assert words(m.plain_text(model)) == words(m.plain_text(back)), story.name
+        n += 1
+    assert n == 3
+
+
+def test_rerun_is_byte_identical_and_foreign_files_are_never_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "src"
+    assert run_cli("import", "wordpress", str(WXR), "--out", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    r = run_cli("import", "wordpress", str(WXR), "--out", str(out))
+    assert r.returncode == 0 and "(0 written, 3 unchanged" in r.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
+    # edited by hand: refused, with the post's location, and nothing else written
+    edited = out / "harbour-wall.md"
+    edited.write_text(edited.read_text().replace("six months", "seven months"))
+    (out / "ferry-timetable.md").unlink()
+    r = run_cli("import", "wordpress", str(WXR), "--out", str(out))
+    assert r.returncode == 1
+    assert re.search(r"wordpress\.xml:\d+: post 11 'harbour-wall': .*harbour-wall\.md exists and was not written "
+                     r"by storyexport import \(or was edited since\); not overwritten", r.stderr), r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (out / "ferry-timetable.md").exists()
+    assert "seven months" in edited.read_text()
+    assert sorted(p.name for p in out.iterdir()) == ["ferry-timetable-2.md", "harbour-wall.md"]
+
+
+def test_uploads_are_copied_beside_the_sources(tmp_path: Path) -> None:
+    from PIL import Image
+
+    uploads = tmp_path / "wp-content" / "uploads"
+    (uploads / "2020" / "03").mkdir(parents=True)
+    Image.new("RGB", (40, 30), "navy").save(uploads / "2020" / "03" / "ferry.png")
+    Image.new("RGB", (40, 30), "gray").save(uploads / "2020" / "03" / "wall.png")
+    (tmp_path / "secret.png").write_bytes(b"not for you")
+    out = tmp_path / "src"
+    r = run_cli("import", "wordpress", str(WXR), "--out", str(out), "--uploads", str(uploads))
+    assert r.returncode == 0, r.stderr
+    assert "files copied" in r.stderr and "2 files copied" in r.stderr
+    assert (out / "uploads" / "2020" / "03" / "ferry.png").read_bytes() == \
+        (uploads / "2020" / "03" / "ferry.png").read_bytes()
+    art = read(out / "harbour-wall.md")
+    fig = m.query(art, m.Figure)[0]
+    assert fig.image.src == "uploads/2020/03/wall.png" and fig.caption == (m.Text("The wall at low tide"),)
+    ferry = read(out / "ferry-timetable.md")
+    assert ferry.meta.cover == "uploads/2020/03/ferry.png"  # the featured image (_thumbnail_id)
+    assert m.query(ferry, m.Figure)[0].caption == (m.Text("The morning ferry leaves the north pier"),)
+    # files not in uploads keep their address
+    source = (out / "ferry-timetable.md").read_text()
+    assert "https://gazette.example.org/wp-content/uploads/2020/03/interview.mp3" in source
+
+
+HOSTILE = {
+    "entity-bomb": ('<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>\n'
+                    "<rss><channel><item><title>&c;</title></item></channel></rss>",
+                    r":1: the document declares a DTD"),
+    "external-entity": ('<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+                        "<rss><channel><item><title>&x;</title></item></channel></rss>",
+                        r":1: the document declares a DTD"),
+    "unterminated-cdata": ("<rss><channel><item>\n<content:encoded><![CDATA[never closed",
+                           r":2: not well-formed XML: .*CData"),
+    "no-channel": ("<rss>\n<item><title>x</title></item></rss>", r":\d+: no <channel> element"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_inputs_fail_located_and_write_nothing(case: str, tmp_path: Path) -> None:
+    data, expected = HOSTILE[case]
+    bad = tmp_path / f"{case}.xml"
+    # a good post first: it must not be written either
+    good = WXR.read_text().split("<item>")[1].split("</item>")[0]
+    if "<channel>" in data:
+        data = data.replace("<channel>", f"<channel>\n<item>{good}</item>", 1)
+        expected = expected.replace(":2:", r":\d+:")
+    namespaces = WXR.read_text().split("<rss", 1)[1].split(">", 1)[0]
+    data = data.replace("<rss>", f"<rss{namespaces}>")
+    bad.write_text(data)
+    out = tmp_path / "src"
+    r = run_cli("import", "wordpress", str(bad), "--out", str(out))
+    assert r.returncode == 1
+    assert re.search(re.escape(str(bad)) + expected, r.stderr), r.stderr
+    assert "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def test_a_100_mb_text_node_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    bad = tmp_path / "huge.xml"
+    with bad.open("w") as f:
+        f.write('<rss xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><item><title>x</title>\n'
+                "<content:encoded>")
+        chunk = "a" * (1 << 20)
+        for _ in range(100):
+            f.write(chunk)
+        f.write("</content:encoded></item></channel></rss>")
+    out = tmp_path / "src"
+    out.mkdir()
+    r = run_cli("import", "wordpress", str(bad), "--out", str(out))
+    assert r.returncode == 1
+    assert re.search(r"huge\.xml:\d+: not well-formed XML: .*[Tt]ext node too long", r.stderr), r.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_errors_inside_the_library_api_leave_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "src"
+    bad = tmp_path / "bad.xml"
+    bad.write_text(WXR.read_text().replace("</channel>", "<item><title>cut"))
+    with pytest.raises(SourceError):
+        run_import("wordpress", bad, out, Site(), Diagnostics())
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def exported(imported: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    src, _ = imported
+    dist = tmp_path_factory.mktemp("wp-dist")
+    config = dist.parent / "site.toml"
+    config.write_text('[site]\ntitle = "Gazette"\nbase_url = "https://gazette.example.org/"\n')
+    r = run_cli(str(src), "--out", str(dist), "--config", str(config), "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    return dist
+
+
+def test_imported_posts_export_to_every_format_and_pass_the_validators(exported: Path) -> None:
+    for slug in ("ferry-timetable", "ferry-timetable-2", "harbour-wall"):
+        for ext in ("pdf", "docx", "epub", "html"):
+            assert (exported / f"{slug}.{ext}").stat().st_size > 0
+    r = run_cli("check", str(exported))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_no_shortcode_or_block_text_in_any_output(exported: Path, imported: tuple[Path, str]) -> None:
+    src, _ = imported
+    for slug in ("ferry-timetable", "harbour-wall"):
+        expected = words(m.plain_text(read(src / f"{slug}.md")))
+        outputs = {
+            "pdf": subprocess.run(["pdftotext", str(exported / f"{slug}.pdf"), "-"], capture_output=True,
+                                  text=True, check=True).stdout,
+            "html": (exported / f"{slug}.html").read_text(),
+            "docx": "\n".join(p.text for p in docx.Document(str(exported / f"{slug}.docx")).paragraphs)
+                    + "\n".join(c.text for t in docx.Document(str(exported / f"{slug}.docx")).tables
+                                 for row in t.rows for c in row.cells),
+            "epub": " ".join(zipfile.ZipFile(exported / f"{slug}.epub").read(n).decode()
+                             for n in zipfile.ZipFile(exported / f"{slug}.epub").namelist() if n.endswith(".xhtml")),
+        }
+        for fmt, text in outputs.items():
+            assert not LEAK.search(text.replace("[gallery] is how", "")), (slug, fmt, LEAK.search(text))
+        outputs["html"] = html.unescape(re.sub(r"<[^>]+>", " ", outputs["html"]))
+        outputs["epub"] = html.unescape(re.sub(r"<[^>]+>", " ", outputs["epub"]))
+        for fmt, text in outputs.items():
+            assert kept(expected, text) >= 0.98, (slug, fmt, kept(expected, text))
+    for feed in ("feed.xml", "atom.xml", "feed.json"):
+        assert not LEAK.search((exported / feed).read_text().replace("[gallery] is how", ""))
+
+
+def test_missing_input_and_bad_kind_are_usage_errors(tmp_path: Path) -> None:
+    r = run_cli("import", "wordpress", str(tmp_path / "nope.xml"), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = run_cli("import", "joomla", str(WXR), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2
+
+
+def test_no_staging_folder_is_left(tmp_path: Path) -> None:
+    copy = tmp_path / "w.xml"
+    shutil.copy(WXR, copy)
+    out = tmp_path / "o"
+    assert run_cli("import", "wordpress", str(copy), "--out", str(out)).returncode == 0
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging folder left

@@ -1,0 +1,133 @@
+"""The importers' Markdown serialiser: what it writes, read back by the
+project's own Markdown reader, is the same model text (fixed cases, then a
+property over generated models)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from storyexport import model as m
+from storyexport.config import Site
+from storyexport.errors import Diagnostics
+from storyexport.importers.markdown_out import body_markdown
+from storyexport.readers import markdown
+from storyexport.readers.source import SourceContext
+
+T = m.Text
+
+
+def read_back(body: str, tmp: Path) -> tuple[m.Article, Diagnostics]:
+    path = tmp / "story.md"
+    diags = Diagnostics()
+    ctx = SourceContext(path, tmp, Site(), diags)
+    text = "---\ntitle: t\ndate: 2020-01-01\n---\n" + body
+    article, _ = markdown.read(path, text.encode(), ctx)
+    return article, diags
+
+
+def text_of(blocks: tuple[m.Block, ...], notes: tuple[m.Footnote, ...] = ()) -> str:
+    art = m.Article(m.Meta("t", "t", datetime(2020, 1, 1, tzinfo=UTC)), blocks, notes)
+    return " ".join(m.plain_text(art).split())
+
+
+def assert_round_trip(blocks: tuple[m.Block, ...], tmp: Path, notes: tuple[m.Footnote, ...] = ()) -> m.Article:
+    md = body_markdown(blocks, notes)
+    article, _ = read_back(md, tmp)
+    assert text_of(article.blocks, article.footnotes) == text_of(blocks, notes), md
+    return article
+
+
+def test_escaping_and_every_node(tmp_path: Path) -> None:
+    blocks: tuple[m.Block, ...] = (
+        m.Para((T("Stars *a* [b] <b> & &amp; _u_ `t` ~~s~~ 1. # x"), m.Emph((T("em"),)), T("!"),
+                m.Link((T("link"),), "https://example.org/a b", 'say "hi"'))),
+        m.Para((T("a"), m.Emph((T('"q"'),)), T("b"), m.Strong((T(" s "),)), m.Code("x`y"), m.LineBreak(),
+                T("- not a list"), m.LineBreak(), T("==="), m.LineBreak(), T("1) nor this"))),
+        m.Heading(2, (T("Heading ends in #"),)),
+        m.Heading(3, (T("Two"), m.LineBreak(), T("lines"))),
+        m.BulletList((m.ListItem((m.Para((T("one"),)),)), m.ListItem((m.Para((T("two"),)), m.Para((T("more"),)))))),
+        m.BulletList((m.ListItem((m.Para((T("a second list"),)),)),)),
+        m.OrderedList((m.ListItem((m.Para((T("2. not a number"),)),)),), 3),
+        m.OrderedList((m.ListItem((m.ThematicBreak(),)),), 1),
+        m.BlockQuote((m.Para((T("quoted"),)), m.CodeBlock("```\ncode\n````", "py"))),
+        m.Figure(m.Image("alt [x]", "https://example.org/i.jpg"), (T('Caption "x"'),)),
+        m.Table((m.TableCell((T("h|1"),)), m.TableCell((m.Code("a|b"),))),
+                ((m.TableCell((T("c"), m.LineBreak(), T("d"))), m.TableCell((T("e"),))),), ("left", "")),
+        m.Table((), ((m.TableCell((T("no"),)), m.TableCell((T("header"),))),)),
+        m.ThematicBreak(),
+        m.Para((m.Superscript((T("sup"),)), m.Strike((T("del"),)), T("x"), m.Subscript((T("2"),)),
+                m.NoteRef("n1"))),
+    )
+    notes = (m.Footnote("n1", (m.Para((T("A note with "), m.Emph((T("words"),)))),)),)
+    back = assert_round_trip(blocks, tmp_path, notes)
+    kinds = [type(b).__name__ for b in back.blocks]
+    assert kinds == ["Para", "Para", "Heading", "Heading", "BulletList", "BulletList", "OrderedList", "OrderedList",
+                     "BlockQuote", "Para", "Para", "Table", "Table", "ThematicBreak", "Para"]
+    first, second = back.blocks[0], back.blocks[1]
+    assert isinstance(first, m.Para) and isinstance(second, m.Para)
+    assert first.children[1] == m.Emph((T("em"),))
+    assert first.children[-1] == m.Link((T("link"),), "https://example.org/a%20b", 'say "hi"')
+    assert m.Strong((T("s"),)) in second.children and m.Code("x`y") in second.children
+    assert back.blocks[6] == m.OrderedList((m.ListItem((m.Para((T("2. not a number"),)),)),), 3)
+    assert back.footnotes[0].label == "n1"
+
+
+def test_local_figure_keeps_its_caption(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (4, 3), "red").save(tmp_path / "pic.png")
+    blocks = (m.Figure(m.Image("A red square", "pic.png"), (T("The caption"),)),)
+    back = assert_round_trip(blocks, tmp_path)
+    fig = back.blocks[0]
+    assert isinstance(fig, m.Figure) and fig.image.alt == "A red square" and fig.caption == (T("The caption"),)
+
+
+# ------------------------------------------------------------------ property
+
+ALPHABET = st.sampled_from([*"abcXYZ019 .,;:!?'\"()[]{}<>*_`~#+-=|\\/&$%^@", "&amp;", "&#33;", "é", "東", "1.", "- ",
+                            "> ", "![", "](", "**", "~~", "``", "<b>"])
+words = st.lists(ALPHABET, min_size=1, max_size=12).map("".join).filter(lambda s: s.strip() != "")
+inline = st.recursive(
+    st.one_of(words.map(T), st.just(m.LineBreak()), words.map(m.Code)),
+    lambda kids: st.one_of(
+        st.lists(kids, min_size=1, max_size=3).map(lambda c: m.Emph(tuple(c))),
+        st.lists(kids, min_size=1, max_size=3).map(lambda c: m.Strong(tuple(c))),
+        st.lists(kids, min_size=1, max_size=3).map(lambda c: m.Strike(tuple(c))),
+        st.lists(kids, min_size=1, max_size=3).map(lambda c: m.Superscript(tuple(c))),
+        st.lists(kids, min_size=1, max_size=3).map(lambda c: m.Link(tuple(c), "https://example.org/x")),
+    ),
+    max_leaves=6,
+)
+inlines = st.lists(inline, min_size=1, max_size=5).map(tuple)
+leaf_block = st.one_of(
+    inlines.map(m.Para),
+    st.tuples(st.integers(1, 6), inlines).map(lambda t: m.Heading(t[0], t[1])),
+    st.tuples(words, words).map(lambda t: m.CodeBlock(t[0] + "\n" + t[1], "py")),
+    st.just(m.ThematicBreak()),
+    st.tuples(words, words).map(lambda t: m.Figure(m.Image(t[0], "https://example.org/i.png"), (T(t[1]),))),
+    st.lists(st.lists(words.map(lambda w: m.TableCell((T(w),))), min_size=2, max_size=2).map(tuple),
+             min_size=1, max_size=3).map(lambda rows: m.Table(rows[0], tuple(rows[1:]))),
+)
+block = st.recursive(
+    leaf_block,
+    lambda kids: st.one_of(
+        st.lists(st.lists(kids, min_size=1, max_size=2).map(lambda b: m.ListItem(tuple(b))), min_size=1,
+                 max_size=3).map(lambda items: m.BulletList(tuple(items))),
+        st.tuples(st.lists(st.lists(kids, min_size=1, max_size=2).map(lambda b: m.ListItem(tuple(b))),
+                           min_size=1, max_size=3), st.integers(0, 20)).map(
+            lambda t: m.OrderedList(tuple(t[0]), t[1])),
+        st.lists(kids, min_size=1, max_size=3).map(lambda b: m.BlockQuote(tuple(b))),
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(blocks=st.lists(block, min_size=1, max_size=5).map(tuple))
+def test_any_model_reads_back_with_the_same_text(blocks: tuple[m.Block, ...], tmp_path: Path) -> None:
+    assert_round_trip(blocks, tmp_path)
