@@ -322,3 +322,17 @@ def test_no_staging_folder_is_left(tmp_path: Path) -> None:
     out = tmp_path / "o"
     assert run_cli("import", "wordpress", str(copy), "--out", str(out)).returncode == 0
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
+def test_wordpress_com_namespaces_and_bare_addresses(tmp_path: Path) -> None:
+    """WordPress.com writes its namespaces with https; an address alone on a
+    line of classic text is an embed."""
+    wxr = tmp_path / "com.xml"
+    wxr.write_text(WXR.read_text().replace("http://wordpress.org/export/1.2/", "https://wordpress.org/export/1.2/")
+                   .replace("Second paragraph.", "https://vimeo.com/777\n\nSecond paragraph."))
+    out = tmp_path / "src"
+    assert run_cli("import", "wordpress", str(wxr), "--out", str(out)).returncode == 0
+    wall = read(out / "harbour-wall.md").meta
+    assert [a.name for a in wall.authors] == ["News Desk"] and wall.description == "The harbour wall has reopened."
+    text = words(m.plain_text(read(out / "ferry-timetable-2.md")))
+    assert "Embedded content: https://vimeo.com/777 Second paragraph." in text

@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     im = sub.add_parser("import", help="turn a CMS export into Markdown sources")
     im.add_argument("kind", choices=KINDS)
-    im.add_argument("input", type=Path, help="the export file")
+    im.add_argument("input", type=Path, help="the export file (ninjs: a .json file or a folder of them)")
     im.add_argument("-o", "--out", type=Path, required=True, help="folder for the Markdown sources")
     im.add_argument("--uploads", type=Path, help="WordPress: the site's wp-content/uploads folder, to copy media")
     _common(im)

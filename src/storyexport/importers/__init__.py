@@ -2,7 +2,7 @@
 Markdown sources that the ordinary export reads.
 
 One module per kind maps its input onto :class:`~.common.Story` records
-(``wordpress``); they share the readers' HTML converter
+(``wordpress``, ``feed``, ``ninjs``); they share the readers' HTML converter
 (:mod:`.common`), the CMS-markup clean-up (:mod:`.htmlprep`), the Markdown
 serialiser (:mod:`.markdown_out`) and the safe writer (:mod:`.output`).
 """
@@ -17,14 +17,14 @@ from typing import Protocol
 
 from ..config import Site
 from ..errors import Diagnostics, SourceError, UsageError
+from .common import Tally
 from .output import SourceWriter, Summary
 
-KINDS = ("wordpress",)
+KINDS = ("wordpress", "feed", "ninjs")
 
 
 class Importer(Protocol):
-    counts: Counter[str]
-    errors: int
+    tally: Tally
 
     def stories(self) -> Iterator[object]: ...
 
@@ -42,6 +42,16 @@ def make_importer(kind: str, path: Path, site: Site, diagnostics: Diagnostics,
         from .wordpress import WordPressImport
 
         return WordPressImport(path, site, diagnostics, uploads)
+    if uploads is not None:
+        raise UsageError("--uploads is for WordPress exports only")
+    if kind == "feed":
+        from .feed import FeedImport
+
+        return FeedImport(path, site, diagnostics)
+    if kind == "ninjs":
+        from .ninjs import NinjsImport
+
+        return NinjsImport(path, site, diagnostics)
     raise UsageError(f"unknown import kind {kind!r} (known: {', '.join(KINDS)})")
 
 
@@ -67,7 +77,7 @@ def run_import(kind: str, path: Path, out: Path, site: Site, diagnostics: Diagno
         writer.abort()
         raise
     summary = writer.commit()
-    return Result(summary, importer.counts, importer.errors + summary.errors)
+    return Result(summary, importer.tally.counts, importer.tally.errors + summary.errors)
 
 
 def summary_line(result: Result, out: Path, warnings: int) -> str:

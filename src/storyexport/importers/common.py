@@ -11,6 +11,7 @@ imported story and a hand-written one mean the same thing.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .. import model as m
 from ..config import Site
-from ..errors import Diagnostics
+from ..errors import Diagnostics, SourceError
 from ..readers.rawhtml import HtmlToModel
 from ..readers.source import SourceContext
 from ..readers.tree import TreeBuilder
@@ -87,6 +88,27 @@ class ImportContext(SourceContext):
         return joined if urlsplit(joined).scheme in ("http", "https") else ""
 
 
+@dataclass
+class Tally:
+    """What an import did with its entries: imported ones counted under
+    ``noun``, skipped ones by kind, and errors (reported, the entry skipped)."""
+
+    diagnostics: Diagnostics
+    noun: str
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+
+    def convert(self, make: Callable[[], Story | None]) -> Story | None:
+        try:
+            story = make()
+        except SourceError as e:
+            self.errors += 1
+            self.diagnostics.add(e.diagnostic())
+            return None
+        self.counts[self.noun if story is not None else f"empty {self.noun}"] += 1
+        return story
+
+
 def html_blocks(html: str, ctx: ImportContext, line: int | None) -> tuple[m.Block, ...]:
     """HTML to model blocks through the readers' one HTML converter."""
     builder = TreeBuilder(ctx)
@@ -112,3 +134,89 @@ def language(value: str) -> str:
 
 def iso(d: datetime) -> str:
     return d.isoformat()
+
+
+# ------------------------------------------------------------------ footnotes
+
+_BACK = re.compile(r"#fnref[-:]?([\w.-]+)$")
+_REF = re.compile(r"#fn[-:]?([\w.-]+)$")
+
+
+def lift_footnotes(blocks: tuple[m.Block, ...]) -> tuple[tuple[m.Block, ...], tuple[m.Footnote, ...]]:
+    """Endnotes as published HTML writes them (pandoc, storyexport's own feeds,
+    WordPress footnote plugins): a closing numbered list whose items link back
+    to ``#fnrefN``, referred to by links to ``#fnN``. They become the model's
+    footnotes again, so a note's words stay a note and the "back" links go."""
+    at = max((i for i, b in enumerate(blocks) if isinstance(b, m.OrderedList)), default=None)
+    if at is None:
+        return blocks, ()
+    notes_list = blocks[at]
+    assert isinstance(notes_list, m.OrderedList)
+    notes: list[m.Footnote] = []
+    for item in notes_list.items:
+        label, body = _without_back_link(item.blocks)
+        if label is None:
+            return blocks, ()
+        notes.append(m.Footnote(label, body))
+    labels = {n.label for n in notes}
+    start = at - 1 if at and isinstance(blocks[at - 1], m.ThematicBreak) else at
+    kept = tuple(_map_block(b, labels) for b in blocks[:start] + blocks[at + 1:])
+    used = {n.label for b in kept for n in m.walk(b) if isinstance(n, m.NoteRef)}
+    if used != labels:  # not a footnote list after all
+        return blocks, ()
+    return kept, tuple(notes)
+
+
+def _without_back_link(blocks: tuple[m.Block, ...]) -> tuple[str | None, tuple[m.Block, ...]]:
+    if not blocks or not isinstance(blocks[-1], m.Para):
+        return None, blocks
+    inl = list(blocks[-1].children)
+    links = [i for i, n in enumerate(inl) if isinstance(n, m.Link) and _BACK.search(n.url)]
+    if not links:
+        return None, blocks
+    first = inl[links[0]]
+    assert isinstance(first, m.Link)
+    match = _BACK.search(first.url)
+    assert match is not None
+    rest = [n for i, n in enumerate(inl) if i not in links]
+    while rest and isinstance(rest[-1], m.Text) and not rest[-1].text.strip():
+        rest.pop()
+    if rest and isinstance(rest[-1], m.Text):
+        rest[-1] = m.Text(rest[-1].text.rstrip())
+    last: tuple[m.Block, ...] = (m.Para(tuple(rest)),) if rest else ()
+    return match.group(1), blocks[:-1] + last
+
+
+def _map_inlines(nodes: tuple[m.Inline, ...], labels: set[str]) -> tuple[m.Inline, ...]:
+    out: list[m.Inline] = []
+    for n in nodes:
+        ref = _REF.search(n.url) if isinstance(n, m.Link) else None
+        if ref and ref.group(1) in labels:
+            out.append(m.NoteRef(ref.group(1)))
+        elif isinstance(n, m.Emph | m.Strong | m.Strike | m.Superscript | m.Subscript):
+            out.append(type(n)(_map_inlines(n.children, labels)))
+        elif isinstance(n, m.Link):
+            out.append(m.Link(_map_inlines(n.children, labels), n.url, n.title))
+        else:
+            out.append(n)
+    return tuple(out)
+
+
+def _map_block(b: m.Block, labels: set[str]) -> m.Block:
+    match b:
+        case m.Para(c):
+            return m.Para(_map_inlines(c, labels))
+        case m.Heading(level, c, hid):
+            return m.Heading(level, _map_inlines(c, labels), hid)
+        case m.BulletList(items):
+            return m.BulletList(tuple(m.ListItem(tuple(_map_block(x, labels) for x in i.blocks)) for i in items))
+        case m.OrderedList(items, start):
+            return m.OrderedList(tuple(m.ListItem(tuple(_map_block(x, labels) for x in i.blocks)) for i in items),
+                                 start)
+        case m.BlockQuote(bs):
+            return m.BlockQuote(tuple(_map_block(x, labels) for x in bs))
+        case m.Table(header, rows, align, caption):
+            def cells(row: tuple[m.TableCell, ...]) -> tuple[m.TableCell, ...]:
+                return tuple(m.TableCell(_map_inlines(c.children, labels)) for c in row)
+            return m.Table(cells(header), tuple(cells(r) for r in rows), align, caption)
+    return b

@@ -12,6 +12,7 @@ for what is really lost. It never builds model nodes itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lxml import etree, html
 
@@ -21,8 +22,9 @@ _UNWRAP = ("div", "span", "section", "font", "center", "article", "header", "foo
 _PROVIDER = re.compile(r"is-provider-([\w-]+)")
 
 
-def prepare(fragment: str) -> str:
-    """The fragment rewritten (or returned as it is when nothing applies)."""
+def prepare(fragment: str, warn: Callable[[str], None] | None = None) -> str:
+    """The fragment rewritten (or returned as it is when nothing applies).
+    ``warn`` hears of each embedded frame replaced by a link."""
     if not _NEEDED.search(fragment):
         return fragment
     root = html.fragment_fromstring(fragment, create_parent="div", parser=_PARSER)
@@ -30,6 +32,8 @@ def prepare(fragment: str) -> str:
         if isinstance(el.tag, str) and "style" in el.attrib and el.tag not in ("td", "th"):
             del el.attrib["style"]
     for el in list(root.iter("audio", "video", "iframe")):
+        if el.tag == "iframe" and warn is not None:
+            warn(f"raw HTML: <iframe> replaced by a link to {str(el.get('src') or '')[:80]!r}")
         _media_link(el)
     for el in list(root.iter("pre")):
         _pre(el)

@@ -94,7 +94,8 @@ class _Inlines:
         if not core:
             return inner
         if ("\n" in core or not _flanking_ok(core, before, after)
-                or any(c in ("*", "~") for c in (before, after, core[:1], core[-1:]))):
+                or any(c in ("*", "~") for c in (before, after, core[:1], core[-1:]))
+                or re.search(r"(?<!\\)[*~]", core)):  # nested delimiters could pair up wrongly
             return f"{lead}<{tag}>{core}</{tag}>{trail}"
         delim = {"em": "*", "strong": "**", "del": "~~"}[tag]
         return f"{lead}{delim}{core}{delim}{trail}"

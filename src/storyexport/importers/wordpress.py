@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,12 +23,12 @@ from lxml import etree
 from ..config import Site
 from ..errors import Diagnostics, SourceError
 from . import safexml
-from .common import ImportContext, Story, html_blocks, html_text, language
+from .common import ImportContext, Story, Tally, html_blocks, html_text, language
 from .htmlprep import prepare
 from .output import front
 from .wp_markup import Attachment, Shortcodes, resolve
 
-_WP_NS = "http://wordpress.org/export/"
+_WP_NS = re.compile(r"https?://wordpress\.org/export/")  # WordPress.com writes https
 _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _ZERO_DATE = "0000-00-00 00:00:00"
 _SKIPPED_TYPES = {"page": "pages", "revision": "revisions", "nav_menu_item": "menu items",
@@ -69,7 +69,7 @@ class Channel:
 
 
 def _field_name(ns: str, name: str) -> str:
-    if ns.startswith(_WP_NS) and ns.rstrip("/").endswith("excerpt"):
+    if _WP_NS.match(ns) and ns.rstrip("/").endswith("excerpt"):
         return "excerpt"
     return "content" if ns == _CONTENT_NS else name
 
@@ -104,7 +104,7 @@ def _items(path: Path, channel: Channel) -> Iterator[Item]:
                 channel.link = safexml.text(el).strip()
             elif name == "base_site_url":
                 channel.base_site = safexml.text(el).strip()
-            elif name == "author" and ns.startswith(_WP_NS):
+            elif name == "author" and _WP_NS.match(ns):
                 login = safexml.text(el.find(f"{{{ns}}}author_login")).strip()
                 display = safexml.text(el.find(f"{{{ns}}}author_display_name")).strip()
                 if login:
@@ -180,8 +180,9 @@ class WordPressImport:
     site: Site
     diagnostics: Diagnostics
     uploads: Path | None = None
-    counts: Counter[str] = field(default_factory=Counter)
-    errors: int = 0
+
+    def __post_init__(self) -> None:
+        self.tally = Tally(self.diagnostics, "posts")
 
     def stories(self) -> Iterator[Story]:
         channel = Channel()
@@ -194,18 +195,10 @@ class WordPressImport:
         for item in _items(self.path, Channel()):
             kind = self._kind(item)
             if kind:
-                self.counts[kind] += 1
+                self.tally.counts[kind] += 1
                 continue
-            try:
-                story = self._story(item)
-            except SourceError as e:
-                self.errors += 1
-                self.diagnostics.add(e.diagnostic())
-                continue
-            if story is None:
-                self.counts["empty posts"] += 1
-            else:
-                self.counts["posts"] += 1
+            story = self.tally.convert(partial(self._story, item))
+            if story is not None:
                 yield story
 
     def _kind(self, item: Item) -> str:
@@ -253,7 +246,7 @@ class WordPressImport:
             children=lambda: sorted((self.channel.attachments[i] for i in kids), key=lambda a: a.order),
             warn=lambda msg: ctx.warn(item.line, msg))
         body = resolve(item.get("content"), shortcodes, self.channel.reusable.get)
-        blocks = html_blocks(prepare(body.html), ctx, item.line)
+        blocks = html_blocks(prepare(body.html, lambda msg: ctx.warn(item.line, msg)), ctx, item.line)
         if not blocks:
             ctx.warn(item.line, "no body text; not imported")
             return None

@@ -227,15 +227,17 @@ class Shortcodes:
         url = content.strip() or named.get("src", "")
         return _link("Embedded content", url) if url else ""
 
-    def _media(self, label: str, keys: tuple[str, ...], named: dict[str, str], content: str) -> str:
-        url = next((named[k] for k in keys if named.get(k)), "")
+    def _media(self, label: str, keys: tuple[str, ...], named: dict[str, str], positional: list[str],
+               content: str) -> str:
+        url = next((named[k] for k in keys if named.get(k)), "") or next(
+            (p for p in positional if re.match(r"https?://", p)), "")  # WordPress.com: [audio URL]
         return (_link(label, url) if url else "") + _fallback(content)
 
     def _audio(self, named: dict[str, str], positional: list[str], content: str) -> str:
-        return self._media("Audio", _AUDIO_KEYS, named, content)
+        return self._media("Audio", _AUDIO_KEYS, named, positional, content)
 
     def _video(self, named: dict[str, str], positional: list[str], content: str) -> str:
-        return self._media("Video", _VIDEO_KEYS, named, content)
+        return self._media("Video", _VIDEO_KEYS, named, positional, content)
 
     def _playlist(self, named: dict[str, str], positional: list[str], content: str) -> str:
         kind = "video" if named.get("type") == "video" else "audio"
@@ -307,6 +309,8 @@ def _autop_part(text: str) -> str:
             continue
         if _STARTS_BLOCK.match(para) or re.match(r"^<!--.*-->$", para, re.S):
             out.append(para)
+        elif re.fullmatch(r"https?://[^\s<>\"]+", para):  # a bare address on its own: an oEmbed
+            out.append(_link("Embedded content", para))
         else:
             out.append("<p>" + re.sub(r"\s*\n\s*", "<br />\n", para) + "</p>")
     return "\n".join(out)

@@ -1,0 +1,64 @@
+"""Benchmark: `storyexport import wordpress` on generated exports of 1,000 and
+10,000 posts (bench/wxr.py), one process pinned to one core. Reports posts
+per second of wall and of CPU time, and the peak resident memory, whose
+flatness between the two sizes shows the import streams.
+
+    .venv/bin/python bench/bench_import.py [--sizes 1000,10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from wxr import write
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = Path(sys.executable).with_name("storyexport")
+
+
+def run(xml: Path, out: Path) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds, peak RSS in MB and the summary line of one import."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(EXE), "import", "wordpress", str(xml), "--out", str(out)],
+                            stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.sched_setaffinity(0, {0}))
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    assert proc.stderr is not None
+    summary = proc.stderr.read().strip().splitlines()[-1]
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"import failed: {summary}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,10000")
+    args = ap.parse_args()
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    print(f"commit {commit}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+          f"load {os.getloadavg()[0]:.1f}")
+    print("| posts | WXR size | wall s | CPU s | posts/s (wall) | posts/s (CPU) | peak RSS |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    with tempfile.TemporaryDirectory(prefix="storyexport-bench-import-") as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            xml = Path(tmp) / f"site-{n}.xml"
+            write(n, xml)
+            out = Path(tmp) / f"out-{n}"
+            wall, cpu, rss, summary = run(xml, out)
+            assert summary.startswith(f"storyexport import: {n} imported"), summary
+            print(f"| {n:,} | {xml.stat().st_size / 1e6:.1f} MB | {wall:.2f} | {cpu:.2f} | {n / wall:,.0f} | "
+                  f"{n / cpu:,.0f} | {rss} MB |", flush=True)
+            shutil.rmtree(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""``storyexport import feed``: storyexport's own RSS and Atom feeds import
+back to the sample articles (same words, same metadata the feed carries);
+RSS 1.0, summary-only and undated items; hostile feeds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from storyexport import model as m
+from storyexport.config import Site
+from storyexport.errors import Diagnostics
+from storyexport.readers import read_source
+
+FIXTURES = Path(__file__).parent / "import_fixtures"
+
+
+def body_words(article: m.Article) -> list[str]:
+    """Body and footnotes, the part of a story a feed item carries in full."""
+    bare = m.Article(m.Meta("", "", article.meta.published), article.blocks, article.footnotes)
+    return m.words(m.plain_text(bare))
+
+
+def import_feed(feed: Path, out: Path) -> dict[str, m.Article]:
+    r = run_cli("import", "feed", str(feed), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    articles = {}
+    for path in sorted(out.glob("*.md")):
+        a = read_source(path, out, Site(), Diagnostics())
+        assert a is not None
+        articles[a.meta.slug] = a
+    return articles
+
+
+@pytest.mark.parametrize("feed", ["feed.xml", "atom.xml"])
+def test_our_own_feed_imports_back_to_the_originals(feed: str, exported: Callable[..., Path],
+                                                   samples: dict[str, m.Article], tmp_path: Path) -> None:
+    back = import_feed(exported("rss,atom") / feed, tmp_path / "src")
+    assert sorted(back) == sorted(samples)
+    for slug, original in samples.items():
+        got, want = back[slug], original.meta
+        assert body_words(got) == body_words(original), slug
+        assert len(got.footnotes) == len(original.footnotes), slug  # endnotes became notes again
+        meta = got.meta
+        assert meta.title == want.title
+        assert meta.published == want.published
+        assert meta.updated == want.updated
+        assert [a.name for a in meta.authors] == [a.name for a in want.authors]
+        assert set(meta.tags) == set(want.tags)
+        if want.canonical_url:
+            assert meta.canonical_url == want.canonical_url
+        if want.description:
+            assert meta.description == want.description
+        if want.summary and not want.description and not want.subtitle:  # the glance bullets are its summary
+            assert [m.inline_text(s) for s in meta.summary] == [m.inline_text(s) for s in want.summary]
+        if feed == "atom.xml":  # Atom carries each entry's language and its authors' addresses
+            assert meta.language == want.language
+            assert meta.authors == want.authors
+        elif want.direction == "rtl":  # RSS: only through the right-to-left wrapper
+            assert meta.language == want.language
+
+
+def test_rss1_summary_only_and_undated_items(tmp_path: Path) -> None:
+    out = tmp_path / "src"
+    r = run_cli("import", "feed", str(FIXTURES / "rss1.rdf"), "--out", str(out))
+    assert r.returncode == 1  # the undated item is an error; the others are written
+    assert re.search(r"rss1\.rdf:\d+: item 'Ohne Datum': no date", r.stderr)
+    assert re.search(r"rss1\.rdf:\d+: warning: item 'Nur eine Zusammenfassung': no full content", r.stderr)
+    assert re.search(r"removed event handler onclick=", r.stderr)
+    assert re.search(r"<iframe> replaced by a link", r.stderr)
+    assert sorted(p.name for p in out.iterdir()) == ["flood-warning.md", "summary-only.md"]
+    flood = read_source(out / "flood-warning.md", out, Site(), Diagnostics())
+    assert flood is not None
+    assert flood.meta.language == "de" and [a.name for a in flood.meta.authors] == ["Lena Vogel"]
+    assert flood.meta.tags == ("Wetter",) and flood.meta.description == "Pegel steigt."
+    text = " ".join(m.plain_text(flood).split())
+    assert "Der Pegel in Köln steigt auf 8,40 Meter." in text and "Der Rhein bei Köln" in text
+    assert "Embedded content: https://video.example.net/1" in text
+    # the relative image address is resolved against the item's link
+    assert "https://wire.example.net/img/rhein.jpg" in (out / "flood-warning.md").read_text()
+
+
+@pytest.mark.parametrize("doc", [
+    '<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss><channel><item>'
+    "<title>&x;</title></item></channel></rss>",
+    "<rss><channel><item><title>cut",
+])
+def test_hostile_feeds_fail_located_and_write_nothing(doc: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text(doc)
+    r = run_cli("import", "feed", str(bad), "--out", str(tmp_path / "src"))
+    assert r.returncode == 1 and re.search(r"bad\.xml:\d+: ", r.stderr), r.stderr
+    assert "Traceback" not in r.stderr and "root:" not in r.stderr
+    assert not (tmp_path / "src").exists()
