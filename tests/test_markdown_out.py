@@ -131,3 +131,18 @@ block = st.recursive(
 @given(blocks=st.lists(block, min_size=1, max_size=5).map(tuple))
 def test_any_model_reads_back_with_the_same_text(blocks: tuple[m.Block, ...], tmp_path: Path) -> None:
     assert_round_trip(blocks, tmp_path)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.dictionaries(st.sampled_from(["title", "description", "slug", "tags", "authors"]),
+                              st.one_of(st.text(), st.lists(st.text(), max_size=3)), max_size=5))
+def test_front_matter_reads_back_as_written(values: dict[str, object]) -> None:
+    from storyexport.importers.output import front_matter
+    from storyexport.readers import frontmatter
+
+    ctx = SourceContext(Path("x.md"), Path("."), Site(), Diagnostics())
+    text = front_matter(values)
+    bad = [c for c in text if 0xD800 <= ord(c) <= 0xDFFF or c in "\ufffe\uffff" or (ord(c) < 32 and c not in "\n")]
+    if bad:
+        return  # the importers clean these before (SourceContext.clean); YAML cannot carry them
+    assert frontmatter.parse(text, ctx).values == values

@@ -13,6 +13,7 @@ would not change are not touched at all.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -21,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..config import Site
 from ..errors import Diagnostics, SourceError
 from ..readers.source import slugify
@@ -30,14 +29,38 @@ from .common import Story
 from .markdown_out import body_markdown
 
 _MARK = re.compile(r"# storyexport import (\w+); sha256 ([0-9a-f]{64})\n")
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Characters a YAML reader refuses raw (C1 controls) or reads as line breaks
+# (NEL, LS, PS) inside a double-quoted scalar: written as escapes.
+_YAML_ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def _scalar(value: str) -> str:
+    """A double-quoted YAML scalar: JSON's string syntax is a subset of it."""
+    return _YAML_ESCAPE.sub(lambda mt: f"\\u{ord(mt.group()):04x}", json.dumps(value, ensure_ascii=False))
+
+
+def front_matter(values: dict[str, Any]) -> str:
+    """The front matter's YAML: text, lists of text, lists of mappings of
+    text (authors). Every scalar is quoted, so nothing is read as a number,
+    a date or a boolean."""
+    lines = []
+    for key, value in values.items():
+        if not isinstance(value, list):
+            lines.append(f"{key}: {_scalar(str(value))}")
+            continue
+        lines.append(f"{key}:" if value else f"{key}: []")
+        for item in value:
+            if isinstance(item, dict):
+                lines.extend(("- " if i == 0 else "  ") + f"{k}: {_scalar(str(v))}"
+                             for i, (k, v) in enumerate(item.items()))
+            else:
+                lines.append(f"- {_scalar(str(item))}")
+    return "\n".join(lines) + "\n"
 
 
 def source_bytes(story: Story, kind: str) -> bytes:
     """The Markdown source for a story, marked as the importer's own."""
-    front = yaml.dump(story.front, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                      default_flow_style=False, width=1_000_000)
-    rest = (front + "---\n" + body_markdown(story.blocks, story.footnotes)).encode("utf-8")
+    rest = (front_matter(story.front) + "---\n" + body_markdown(story.blocks, story.footnotes)).encode("utf-8")
     return b"---\n" + f"# storyexport import {kind}; sha256 {hashlib.sha256(rest).hexdigest()}\n".encode() + rest
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -74,9 +74,10 @@ def _field_name(ns: str, name: str) -> str:
     return "content" if ns == _CONTENT_NS else name
 
 
-def _items(path: Path, channel: Channel) -> Iterator[Item]:
+def _items(path: Path, channel: Channel, full: Callable[[str], bool] = lambda kind: True) -> Iterator[Item]:
     """Every ``<item>`` of the channel as an :class:`Item`; channel-level
-    fields are filled into ``channel`` as they stream past."""
+    fields are filled into ``channel`` as they stream past. Items whose
+    post type ``full`` refuses carry only their type, status and password."""
     depth = 0
     root_tag = ""
     for event, el in safexml.iter_events(path):
@@ -97,7 +98,8 @@ def _items(path: Path, channel: Channel) -> Iterator[Item]:
                 raise SourceError("no <channel> element: not a WordPress export", str(path), el.sourceline)
             ns, name = safexml.local(el)
             if name == "item":
-                yield _item(el)
+                kind = el.findtext("{*}post_type") or ""
+                yield _item(el) if full(kind) else _brief(el, kind)
             elif name == "language":
                 channel.language = safexml.text(el).strip()
             elif name == "link" and not ns:
@@ -132,6 +134,11 @@ def _item(el: etree._Element) -> Item:
     return item
 
 
+def _brief(el: etree._Element, kind: str) -> Item:
+    return Item(el.sourceline, {"post_type": kind, "status": el.findtext("{*}status") or "",
+                                "post_password": el.findtext("{*}post_password") or ""})
+
+
 def _date(value: str) -> datetime | None:
     value = value.strip()
     if not value or value == _ZERO_DATE:
@@ -143,8 +150,9 @@ def _date(value: str) -> datetime | None:
 
 
 def _collect(path: Path, channel: Channel) -> None:
-    """Pass one: what posts refer to."""
-    for item in _items(path, channel):
+    """Pass one: what posts refer to (the rest is read only until the
+    site's UTC offset is known)."""
+    for item in _items(path, channel, lambda kind: kind in ("attachment", "wp_block") or channel.offset is None):
         kind = item.get("post_type")
         if kind == "attachment":
             url = item.get("attachment_url").strip() or item.get("guid").strip()
@@ -192,7 +200,7 @@ class WordPressImport:
         if channel.language and not self.lang:
             self.diagnostics.warn(str(self.path), None, f"channel language {channel.language!r} is not a "
                                                         "BCP 47 tag; not used")
-        for item in _items(self.path, Channel()):
+        for item in _items(self.path, Channel(), lambda kind: kind == "post"):
             kind = self._kind(item)
             if kind:
                 self.tally.counts[kind] += 1
