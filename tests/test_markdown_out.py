@@ -61,12 +61,14 @@ def test_escaping_and_every_node(tmp_path: Path) -> None:
         m.ThematicBreak(),
         m.Para((m.Superscript((T("sup"),)), m.Strike((T("del"),)), T("x"), m.Subscript((T("2"),)),
                 m.NoteRef("n1"))),
+        m.DefinitionList((m.DefinitionItem((T("- Term "), m.Emph((T("one"),))),
+                                           ((m.Para((T("first"),)),), (m.Para((T("second"),)),))),)),
     )
     notes = (m.Footnote("n1", (m.Para((T("A note with "), m.Emph((T("words"),)))),)),)
     back = assert_round_trip(blocks, tmp_path, notes)
     kinds = [type(b).__name__ for b in back.blocks]
     assert kinds == ["Para", "Para", "Heading", "Heading", "BulletList", "BulletList", "OrderedList", "OrderedList",
-                     "BlockQuote", "Para", "Para", "Table", "Table", "ThematicBreak", "Para"]
+                     "BlockQuote", "Para", "Para", "Table", "Table", "ThematicBreak", "Para", "DefinitionList"]
     first, second = back.blocks[0], back.blocks[1]
     assert isinstance(first, m.Para) and isinstance(second, m.Para)
     assert first.children[1] == m.Emph((T("em"),))
@@ -121,6 +123,9 @@ block = st.recursive(
                            min_size=1, max_size=3), st.integers(0, 20)).map(
             lambda t: m.OrderedList(tuple(t[0]), t[1])),
         st.lists(kids, min_size=1, max_size=3).map(lambda b: m.BlockQuote(tuple(b))),
+        st.lists(st.tuples(inlines, st.lists(st.lists(kids, min_size=1, max_size=2).map(tuple), max_size=2)),
+                 min_size=1, max_size=3).map(
+            lambda items: m.DefinitionList(tuple(m.DefinitionItem(t, tuple(d)) for t, d in items))),
     ),
     max_leaves=5,
 )

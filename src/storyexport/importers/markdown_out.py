@@ -242,7 +242,19 @@ class MarkdownWriter:
                 return "___"
             case m.Table():
                 return self._table(b)
+            case m.DefinitionList(items):
+                return "\n\n".join(text for text in map(self._definition, items) if text)
         raise TypeError(f"not a block: {b!r}")  # pragma: no cover
+
+    def _definition(self, item: m.DefinitionItem) -> str:
+        """``Term`` then ``:   definition`` (indented), the syntax of the
+        reader's deflist plugin. A term without definitions stays a line of
+        its own (Markdown has no way to share the next term's)."""
+        term = _escape_line_start(_Inlines(in_heading=True).run(_trim_breaks(item.term)).strip())
+        bodies = [text for text in (MarkdownWriter().blocks(d) for d in item.definitions) if text]
+        if not term:  # nothing to hang the definitions on: they stay as blocks
+            return "\n\n".join(bodies)
+        return "\n".join([term, *(_indent(text, ":   ", "    ") for text in bodies)])
 
     def _list(self, marks: list[str], items: tuple[m.ListItem, ...]) -> str:
         out = []
