@@ -10,7 +10,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from storyexport import model as m
@@ -83,8 +83,15 @@ def wxr(items: list[dict[str, object]], cut: int | None) -> tuple[str, dict[int,
     return (text if cut is None else text[:cut]), published
 
 
+def _post(content: list[tuple[str, str]], title: list[str]) -> dict[str, object]:
+    return {"type": "post", "status": "publish", "title": title, "slug": "", "content": content, "gmt": False}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(items=st.lists(item, max_size=5), cut=st.one_of(st.none(), st.integers(0, 3000)))
+@example(items=[_post([("t", "<ul><li>")], [])], cut=None)  # no words: skipped, not an unreadable source
+@example(items=[_post([("t", "<em>")], [])], cut=None)
+@example(items=[_post([("t", "<ul><li>"), ("w", "listed")], [])], cut=None)  # no title, no paragraph
 def test_generated_wxr_imports_every_word_or_fails_located(items: list[dict[str, object]], cut: int | None) -> None:
     data, published = wxr(items, cut)
     tmp = Path(tempfile.mkdtemp(prefix="storyexport-wxr-"))

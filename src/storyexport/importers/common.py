@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 from .. import model as m
 from ..config import Site
 from ..errors import Diagnostics, SourceError
+from ..readers.markdown import first_sentence
 from ..readers.rawhtml import HtmlToModel
 from ..readers.source import SourceContext
 from ..readers.tree import TreeBuilder
@@ -95,16 +96,31 @@ class Tally:
 
     diagnostics: Diagnostics
     noun: str
+    path: str
     counts: Counter[str] = field(default_factory=Counter)
     errors: int = 0
 
     def convert(self, make: Callable[[], Story | None]) -> Story | None:
+        """The story ``make`` returns, once it is one the Markdown reader will
+        take: with words in its body (else skipped, with a warning) and a
+        title (else its first words, with a warning)."""
         try:
             story = make()
         except SourceError as e:
             self.errors += 1
             self.diagnostics.add(e.diagnostic())
             return None
+        if story is not None:
+            words = " ".join(m.plain_text(m.Article(m.Meta("", "", datetime(1970, 1, 1)), story.blocks,
+                                                    story.footnotes)).split())
+            if not words:
+                self.diagnostics.warn(self.path, story.line, f"{story.name}: no body text; not imported")
+                story = None
+            elif not str(story.front.get("title", "")).strip():
+                title = first_sentence(story.blocks) or " ".join(words.split()[:12]) + (
+                    " …" if len(words.split()) > 12 else "")
+                self.diagnostics.warn(self.path, story.line, f"{story.name}: no title; using {title!r}")
+                story.front = {"title": title, **story.front}
         self.counts[self.noun if story is not None else f"empty {self.noun}"] += 1
         return story
 

@@ -82,7 +82,7 @@ class FeedImport:
     diagnostics: Diagnostics
 
     def __post_init__(self) -> None:
-        self.tally = Tally(self.diagnostics, "items")
+        self.tally = Tally(self.diagnostics, "items", str(self.path))
 
     def stories(self) -> Iterator[Story]:
         lines = _item_lines(self.path)

@@ -106,7 +106,7 @@ class NinjsImport:
     diagnostics: Diagnostics
 
     def __post_init__(self) -> None:
-        self.tally = Tally(self.diagnostics, "stories")
+        self.tally = Tally(self.diagnostics, "stories", str(self.path))
 
     def stories(self) -> Iterator[Story]:
         for path in _files(self.path):

@@ -190,7 +190,7 @@ class WordPressImport:
     uploads: Path | None = None
 
     def __post_init__(self) -> None:
-        self.tally = Tally(self.diagnostics, "posts")
+        self.tally = Tally(self.diagnostics, "posts", str(self.path))
 
     def stories(self) -> Iterator[Story]:
         channel = Channel()
