@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from storyexport import model as m
@@ -91,7 +91,7 @@ def test_local_figure_keeps_its_caption(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ property
 
 ALPHABET = st.sampled_from([*"abcXYZ019 .,;:!?'\"()[]{}<>*_`~#+-=|\\/&$%^@", "&amp;", "&#33;", "é", "東", "1.", "- ",
-                            "> ", "![", "](", "**", "~~", "``", "<b>"])
+                            "> ", "![", "](", "**", "~~", "``", "<b>", "{{", "{%", "%}", "}}", "{{< x >}}"])
 words = st.lists(ALPHABET, min_size=1, max_size=12).map("".join).filter(lambda s: s.strip() != "")
 inline = st.recursive(
     st.one_of(words.map(T), st.just(m.LineBreak()), words.map(m.Code)),
@@ -135,6 +135,7 @@ block = st.recursive(
                                                                   HealthCheck.function_scoped_fixture])
 @given(blocks=st.lists(block, min_size=1, max_size=5).map(tuple))
 def test_any_model_reads_back_with_the_same_text(blocks: tuple[m.Block, ...], tmp_path: Path) -> None:
+    assume(text_of(blocks) != "t")  # a story with no words is never written (the importers skip it)
     assert_round_trip(blocks, tmp_path)
 
 

@@ -10,6 +10,7 @@ whatever ``src`` the importer gave them (a URL or a path beside the source).
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -18,6 +19,7 @@ from .. import model as m
 # Characters that start Markdown syntax anywhere in a line.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_TEMPLATE = re.compile(r"\{(?=[{%])")
 # Line starts that would open a block: heading, quote, list, rule, setext underline, table.
 _LINE_START = re.compile(r"^( {0,3})([#>+=|-]|\d{1,9}(?=[.)]))")
 
@@ -26,7 +28,13 @@ def escape_text(text: str) -> str:
     """Plain text as Markdown that reads back as the same text."""
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub("&amp;", text)
-    return text
+    return _no_template(text)
+
+
+def _no_template(text: str) -> str:
+    """The reader expands Hugo shortcodes and Liquid (``{{``, ``{%``) before
+    it reads Markdown: such a brace is written as a character reference."""
+    return _TEMPLATE.sub("&#123;", text)
 
 
 def _escape_line_start(line: str) -> str:
@@ -151,6 +159,8 @@ def _trim_breaks(nodes: tuple[m.Inline, ...]) -> tuple[m.Inline, ...]:
 
 def _code_span(text: str, in_table: bool) -> str:
     text = text.replace("\n", " ")
+    if _TEMPLATE.search(text):  # no character reference works inside backticks: the tag does
+        return _outside("<code>", escape_text(text), "</code>")
     if in_table and "|" in text:  # GFM splits cells before code spans: \| is the only way
         text = text.replace("|", "\\|")
     longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
@@ -166,14 +176,16 @@ def _is_remote(src: str) -> bool:
 
 
 def _destination(url: str) -> str:
-    url = url.replace("<", "%3C").replace(">", "%3E").replace("\n", "%0A").replace(" ", "%20")
+    for raw, code in (("{", "%7B"), ("}", "%7D"), ("<", "%3C"), (">", "%3E"), ("\n", "%0A"), (" ", "%20")):
+        url = url.replace(raw, code)
     return f"<{url}>"
 
 
 def _title(title: str) -> str:
     if not title:
         return ""
-    return ' "' + title.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    quoted = title.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return ' "' + _no_template(_ENTITY.sub("&amp;", quoted)) + '"'
 
 
 def _inline_block(nodes: tuple[m.Inline, ...], ser: _Inlines) -> str:
@@ -233,6 +245,10 @@ class MarkdownWriter:
             case m.BlockQuote(bs):
                 inner = self.blocks(bs)
                 return "\n".join(">" + (" " + line if line else "") for line in inner.split("\n"))
+            case m.CodeBlock(text, language) if _TEMPLATE.search(text):
+                lang = re.sub(r"[^\w+#.-]+", "", language)
+                cls = f' class="language-{lang}"' if lang else ""
+                return f"<pre{cls}>{_no_template(html.escape(text, quote=False))}</pre>"
             case m.CodeBlock(text, language):
                 longest = max((len(r) for r in re.findall(r"^`{3,}", text, re.M)), default=0)
                 fence = "`" * max(3, longest + 1)
