@@ -139,7 +139,7 @@ _CURRENT: ContextVar[tuple[SourceContext, str, int] | None] = ContextVar("liquid
 
 def render(text: str, ctx: SourceContext, first_line: int, page: Mapping[str, Any]) -> str:
     env = _environment()
-    site = {**_jekyll_config(str(ctx.root.resolve())), **_own_site(ctx)}
+    site = _site_values(ctx)
     token = _CURRENT.set((ctx, text, first_line))
     try:
         return env.from_string(text).render(site=site, page=dict(page), _storyexport_base=_base_path(ctx),
@@ -168,6 +168,12 @@ def _absolute_url(value: object) -> str:
     where = _CURRENT.get()
     site = where[0].site if where else None
     return site.absolute(str(value)) if site and site.base_url else str(value)
+
+
+def _site_values(ctx: SourceContext) -> dict[str, Any]:
+    """``site.*`` as Jekyll sees it: ``_config.yml`` at the source root, under
+    storyexport's own settings (an empty ``baseurl`` is Jekyll's default)."""
+    return {**_jekyll_config(str(ctx.root.resolve())), **_own_site(ctx)}
 
 
 def _own_site(ctx: SourceContext) -> dict[str, str]:
@@ -242,12 +248,7 @@ def _lookup(head: str, ctx: SourceContext, page: Mapping[str, Any]) -> Any:
         return _dig(page, path)
     if scope != "site":
         return None
-    site = ctx.site
-    own = {"url": site.base_url.rstrip("/"), "baseurl": _base_path(ctx), "title": site.title,
-           "description": site.description, "author": site.author}
-    if path in ("url", "baseurl") or own.get(path):
-        return own[path]  # an empty baseurl is Jekyll's default, not a gap
-    return _dig(_jekyll_config(str(ctx.root.resolve())), path)
+    return _dig(_site_values(ctx), path)
 
 
 def _dig(values: Any, path: str) -> Any:
