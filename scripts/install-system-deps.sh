@@ -2,13 +2,13 @@
 # Install the Debian packages storyexport needs. Run as root (or with sudo).
 #   - Pango + HarfBuzz subsetter: WeasyPrint (PDF)
 #   - a Java development kit: EPUBCheck (EPUB validation), several books in one JVM via the source launcher
-#   - poppler-utils, pandoc, LibreOffice Writer (with English hyphenation), newsboat: independent readers
+#   - poppler-utils, pandoc, LibreOffice Writer (with English hyphenation), newsboat, Chromium (headless): independent readers
 #   - Noto CJK: the CJK fallback face the themes name (too large to commit)
 set -euo pipefail
 packages=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig shared-mime-info
   default-jdk-headless
-  poppler-utils pandoc libreoffice-writer-nogui hyphen-en-us hyphen-en-gb newsboat
+  poppler-utils pandoc libreoffice-writer-nogui hyphen-en-us hyphen-en-gb newsboat chromium
   fonts-noto-cjk
 )
 missing=()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from storyexport.config import Site
+from storyexport.corrections import corrected, corrected_dates
 from storyexport.errors import Diagnostics
 from storyexport.model import Article
 from storyexport.readers import read_source
@@ -36,10 +37,12 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None,
 def samples() -> dict[str, Article]:
     """Every sample article, by slug, read with the default site settings."""
     out: dict[str, Article] = {}
+    commits = corrected_dates(SOURCE)  # as the build reads them: a corrected sample is updated
     for p in sorted(SOURCE.glob("*.*")):
         if p.suffix in (".md", ".txt"):
             a = read_source(p, SOURCE, Site(), Diagnostics())
             assert a is not None
+            a = corrected(a, commits.get(p.resolve()))
             out[a.meta.slug] = a
     return out
 
@@ -63,6 +66,13 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
         return cache[key]
 
     return build
+
+
+def page_path(dist: Path, slug: str) -> Path:
+    """A story's web page: ``slug.html``, or the folder its canonical URL
+    names on this site (``2024/slug/index.html``)."""
+    flat = dist / f"{slug}.html"
+    return flat if flat.is_file() else next(dist.rglob(f"{slug}/index.html"))
 
 
 def have(tool: str) -> bool:

@@ -86,7 +86,7 @@ def cases(port: int) -> list[Case]:
         Case("c20-object.md", md('x <object data="x.swf"><embed src="y.swf"></object> y\n'),
              warning="removed <object>", absent=("x.swf", "y.swf")),
         Case("c21-onerror.md", md('<img src="x.png" onerror="alert(1)"> <p onclick="steal()">t</p>\n'),
-             warning="event handler onerror=", absent=("onerror", "steal()")),
+             warning="event handler onerror=", absent=("onerror=", "alert(1)", "steal()")),  # the slug names it: the page links itself
         Case("c22-javascript-link.md", md("[click](javascript:alert(document.cookie)) <a href=\"JaVaScRiPt:x()\">b</a>\n"),
              warning="scheme 'javascript' is not allowed", absent=("javascript:", "JaVaScRiPt"), present=("click",)),
         Case("c23-data-html-link.md", md("[x](data:text/html;base64,PHNjcmlwdD4=) y\n"),
@@ -213,7 +213,9 @@ def article_text(out: Path, slug: str, fmt: str) -> str:
                 if action is not None:
                     parts.append(str(action.get_object().get("/URI", "")))
         return "\n".join(parts)
-    return data.decode("utf-8", "replace")
+    # the page's own JSON-LD data block (it can hold no "<", ">" or "&": xhtml.json_ld_text) is not a
+    # script from the source; anything else that looks like one still fails
+    return re.sub(r'<script type="application/ld\+json">[^<>&]*</script>', "", data.decode("utf-8", "replace"))
 
 
 def test_at_least_40_cases(hostile: Run) -> None:

@@ -24,7 +24,7 @@ import pypdf
 import pytest
 from lxml import etree
 
-from conftest import EPOCH, ROOT, SOURCE, run_cli
+from conftest import EPOCH, ROOT, SOURCE, page_path, run_cli
 from storyexport.model import RTL_LANGUAGES, Article
 
 THEME_FILES = ("theme.toml", "fonts/OFL.txt")
@@ -109,7 +109,7 @@ def squash(text: str) -> str:
 
 def check_article(out: Path, slug: str, article: Article, theme: str) -> None:
     title = squash(article.meta.title)
-    html = etree.parse(str(out / f"{slug}.html"), etree.XMLParser(resolve_entities=False, no_network=True))
+    html = etree.parse(str(page_path(out, slug)), etree.XMLParser(resolve_entities=False, no_network=True))
     assert title in squash("".join(html.getroot().itertext()))
     assert title in squash("\n".join(p.text for p in docx.Document(str(out / f"{slug}.docx")).paragraphs))
     with zipfile.ZipFile(out / f"{slug}.epub") as z:

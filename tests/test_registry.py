@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pypdf
 
-from conftest import ROOT, SOURCE, run_cli
+from conftest import ROOT, SOURCE, page_path, run_cli
 from storyexport.model import plain_text, words
 from storyexport.writers import available, load
 
@@ -77,7 +77,7 @@ def test_third_party_theme_package(tmp_path: Path, samples: dict) -> None:  # ty
         box = pdf.pages[0].mediabox
         assert (round(float(box.width)), round(float(box.height))) == (420, 595)  # 148 x 210 mm
         assert pdf.metadata is not None and pdf.metadata.title == article.meta.title
-        assert article.meta.title in (out / f"{slug}.html").read_text()
+        assert article.meta.title in page_path(out, slug).read_text()
 
 
 def test_third_party_reader_package(tmp_path: Path) -> None:

@@ -30,17 +30,20 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from . import __version__, compat
 from .compat.cpython import call_with_room
 from .config import Site
+from .corrections import corrected, corrected_dates
 from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError, WriterError
 from .model import Article
 from .readers import is_source, layout, read_source
 from .safeio import read_regular_file
 from .theme import Theme
+from .urls import Place, is_place, story_place
 from .writers import Keyed, OutputInfo, RenderContext, Writer, load
 
 STATE = ".storyexport"  # the build's bookkeeping, beside the output folder (see state_folder)
@@ -196,8 +199,9 @@ def _clean_stale_temp(out: Path) -> None:
 _W: dict[str, Any] = {}
 
 
-def _init_worker(theme: Theme, site: Site, writer_names: Sequence[str], pool: bool = False) -> None:
-    _W["theme"], _W["site"] = theme, site
+def _init_worker(theme: Theme, site: Site, writer_names: Sequence[str], pool: bool = False,
+                 formats: tuple[str, ...] = ()) -> None:
+    _W["theme"], _W["site"], _W["formats"] = theme, site, formats
     _W["writers"] = {n: load(n)(theme, site) for n in writer_names}
     # The garbage collector is managed in pool workers only, never in the caller's process.
     _W["pool"], _W["frozen"] = pool, False
@@ -239,6 +243,7 @@ class _Job:
     writers: tuple[str, ...]  # per-article writers to run for this source
     strict: bool = False
     digests: tuple[tuple[str, str], ...] = ()  # (family, writer that digests it) to compute
+    corrected: datetime | None = None  # its last commit, when it has more than one (see corrections.py)
 
 
 @dataclass(frozen=True)
@@ -249,6 +254,10 @@ class _Summary:
     slug: str
     published: str
     assets: dict[str, str]  # path -> sha256
+    updated: bool = False  # whether it has an updated date (its own or its last commit's)
+    folder: str = ""  # the story's place (see urls.Place)
+    page: str = ""
+    downloads: str = ""
 
 
 @dataclass(frozen=True)
@@ -310,14 +319,16 @@ def _render_job(job: _Job) -> _Done:
         return _Done(job.path, None, {}, diags.items, draft=True)
     if job.strict and diags.warnings:
         return _Done(job.path, None, {}, [Diagnostic(d.path, d.line, d.message, "error") for d in diags.items])
-    ctx = RenderContext(_W["theme"], site, diags)
+    article = corrected(article, job.corrected)
+    ctx = RenderContext(_W["theme"], site, diags, formats=_W["formats"])
     writers: dict[str, Writer] = _W["writers"]
     outputs: dict[str, _Staged] = {}
+    where = story_place(article.meta, site)
     for name in job.writers:
         data = _guarded(name, job.path, diags, functools.partial(writers[name].render, article, ctx))
         if data is None:
             continue
-        rel = writers[name].output_name(article.meta.slug)
+        rel = writers[name].output_name(article.meta.slug, where)
         try:
             outputs[name] = _Staged(rel, stage(safe_target(job.out, rel), data), len(data))
         except OSError as e:
@@ -330,7 +341,8 @@ def _render_job(job: _Job) -> _Done:
     # a missing or unusable image is watched too ("" here; hashed as absent
     # or as it is now), so adding or fixing it exports the article again
     summary = _Summary(article.meta.slug, article.meta.published.isoformat(),
-                       {**dict.fromkeys(article.watched, ""), **{a.path: a.sha256 for a in article.assets}})
+                       {**dict.fromkeys(article.watched, ""), **{a.path: a.sha256 for a in article.assets}},
+                       article.meta.updated is not None, where.folder, where.page, where.downloads)
     return _Done(job.path, summary, outputs, diags.items, digests=digests)
 
 
@@ -432,8 +444,9 @@ class Builder:
         site = json.dumps({k: str(v) for k, v in vars(self.site).items() if k not in ("config_path", "state")},
                           sort_keys=True)
         writer_code = sys.modules[type(w).__module__].__file__ or ""
+        linked = ",".join(self.writer_names) if w.links_formats else ""  # what it links to
         h = hashlib.sha256(f"{__version__}|{_code_fingerprint()}|{family or name}|{w.version}|"
-                           f"{self.theme.fingerprint}|{site}|{compat.state()}".encode())
+                           f"{self.theme.fingerprint}|{site}|{compat.state()}|{linked}".encode())
         h.update(Path(writer_code).read_bytes() if writer_code else b"")
         return h.hexdigest()[:16]
 
@@ -504,6 +517,7 @@ class Builder:
         }
         assets = e.get("assets")
         if (e.get("error") or not all(isinstance(e.get(k), str) for k in ("hash", "slug", "published"))
+                or not is_place(e.get("folder"), e.get("page"), e.get("downloads"))
                 or not isinstance(assets, dict)
                 or not all(isinstance(v, str) and self._in_source(k) for k, v in assets.items())):
             entry["error"] = True  # read again
@@ -512,7 +526,7 @@ class Builder:
         if not (isinstance(warnings, list) and all(_is_warning(w) for w in warnings)):
             warnings = []
         return {**entry, "hash": e["hash"], "slug": e["slug"], "published": e["published"], "assets": assets,
-                "warnings": warnings}
+                "warnings": warnings, "folder": e["folder"], "page": e["page"], "downloads": e["downloads"]}
 
     @staticmethod
     def _inside(rel: Any) -> bool:
@@ -527,6 +541,20 @@ class Builder:
         """Whether an asset path from the manifest is a relative path below
         the source root (lexically; :func:`read_regular_file` reads it)."""
         return self._inside(path)
+
+    def media_types(self) -> dict[str, str]:
+        """The media type of each output the last export recorded, as its
+        writer declares it (``feed.xml`` is RSS, ``atom.xml`` Atom): what a
+        server needs that a file name does not say. A collection writer's
+        other files (feed images, a sitemap) are left to their extension."""
+        manifest = self._load_manifest()
+        types = {o["path"]: o["media_type"] for e in manifest["sources"].values()
+                 for o in e.get("outputs", {}).values()}
+        for name, c in manifest["collections"].items():
+            with contextlib.suppress(StoryExportError):
+                w = load(name)
+                types.update({f: w.media_type for f in c["files"] if f.endswith("." + w.extension)})
+        return types
 
     # the build ------------------------------------------------------------
 
@@ -576,8 +604,9 @@ class Builder:
     def _fresh(self, entry: dict[str, Any] | None, name: str) -> bool:
         """Whether an up-to-date source's output for writer ``name`` is current."""
         out = (entry or {}).get("outputs", {}).get(name)
+        where = Place(*(str((entry or {}).get(k, "")) for k in ("folder", "page", "downloads")))
         return (bool(out) and out.get("key") == self._env_key(name)
-                and out["path"] == self.writers[name].output_name((entry or {}).get("slug", ""))
+                and out["path"] == self.writers[name].output_name((entry or {}).get("slug", ""), where)
                 and _size(self.out / out["path"]) == out["length"])  # missing or truncated: rebuilt
 
     def _digest_fresh(self, entry: dict[str, Any] | None, family: str) -> bool:
@@ -613,6 +642,10 @@ class Builder:
         # loaded with --force too: what it lists is what stale removal cleans up
         manifest = self._load_manifest()
         jobs, skipped = self._plan(sources, manifest)
+        if jobs:
+            dates = corrected_dates(self.root)
+            for job in jobs:
+                job.corrected = dates.get(job.path.resolve())
         res.skipped.extend(skipped)
         new_sources: dict[str, Any] = {rel: manifest["sources"][rel] for rel in skipped}
         for rel in skipped:  # a skipped source warns as it did when it was read
@@ -700,10 +733,16 @@ class Builder:
             "assets": assets,
             "slug": d.summary.slug,
             "published": d.summary.published,
+            "folder": d.summary.folder,
+            "page": d.summary.page,
+            "downloads": d.summary.downloads,
             "outputs": dict((old or {}).get("outputs", {})),
             "digests": dict((old or {}).get("digests", {})),
             "warnings": [[w.path, w.line, w.message] for w in warnings],
         }
+        if old and not old.get("error") and old.get("hash") != entry["hash"] and not d.summary.updated:
+            self.diagnostics.warn(str(d.path), None, "changed since the last export, but has no updated date and "
+                                  "no later commit: feed readers will not show the correction (add updated:)")
         if self._slug_owners.setdefault(d.summary.slug, rel) != rel:
             self._discard(d)
             return
@@ -738,7 +777,7 @@ class Builder:
             return
         total = len(jobs)
         if self.jobs <= 1 or total == 1:
-            _init_worker(self.theme, self.site, ())
+            _init_worker(self.theme, self.site, (), formats=self.writer_names)
             _W["writers"] = self.writers
             for i, job in enumerate(jobs, 1):
                 yield _run_job(job)
@@ -748,7 +787,7 @@ class Builder:
         needed = (*self.article_writers, *dict.fromkeys(self.families.values()))
         workers = min(self.jobs, total)
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(self.theme, self.site, needed, True)) as pool:
+                                 initargs=(self.theme, self.site, needed, True, self.writer_names)) as pool:
             # A bounded window of jobs in flight, results taken in job order:
             # when writing falls behind rendering, finished outputs wait in a
             # few futures, not in thousands (memory flat in the corpus size).
@@ -868,7 +907,8 @@ class Builder:
                         for n, o in e.get("outputs", {}).items()}
             for e in entries.values() if e and not e.get("error")
         }
-        ctx = RenderContext(self.theme, self.site, self.diagnostics, outputs, source_root=self.root)
+        ctx = RenderContext(self.theme, self.site, self.diagnostics, outputs, source_root=self.root,
+                            formats=self.writer_names)
         articles = LazyArticles(good, self.root, self.site)
         digests = {f: DigestStore([self._state / d["file"] for p in good
                                    if (d := entries[self._rel(p)].get("digests", {}).get(f))])

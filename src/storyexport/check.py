@@ -21,6 +21,7 @@ from .config import Site
 from .epubcheck import EpubCheckUnavailable, check_epubs
 
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -135,6 +136,11 @@ def check_feed(path: Path) -> Result:
             if item.find("guid") is None:
                 r.fail("item without guid")
         r.notes.append(f"{len(items)} items")
+    elif root.tag == f"{SITEMAP}urlset":  # sitemaps.org 0.9: absolute locations, at most 50,000
+        locs = [u.findtext(f"{SITEMAP}loc") or "" for u in root.findall(f"{SITEMAP}url")]
+        if not all(loc.startswith(("https://", "http://")) for loc in locs) or len(locs) > 50_000:
+            r.fail("sitemap needs one absolute http(s) loc per url, at most 50,000")
+        r.notes.append(f"{len(locs)} urls")
     else:
         r.fail(f"unknown feed root {root.tag}")
     return r
@@ -144,7 +150,9 @@ def check_html(path: Path) -> Result:
     r = Result(path, "html")
     try:
         root = etree.fromstring(path.read_bytes().replace(b"<!DOCTYPE html>", b"", 1), SAFE_XML)
-        if root.xpath("//*[local-name()='script' or local-name()='iframe' or local-name()='object']"):
+        # a JSON-LD data block is not active content; every other script is
+        if root.xpath("//*[(local-name()='script' and not(@type='application/ld+json'))"
+                      " or local-name()='iframe' or local-name()='object']"):
             r.fail("active content present")
         if root.xpath("//@*[starts-with(local-name(), 'on')]"):
             r.fail("event handler attribute present")

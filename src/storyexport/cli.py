@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,9 +23,11 @@ from .config import PDF_VARIANTS, Site, load_config
 from .errors import Diagnostics, StoryExportError, UsageError
 
 if TYPE_CHECKING:
+    from .build import Builder, BuildResult
+    from .readers.layout import Scan
     from .theme import Theme
 
-COMMANDS = ("export", "formats", "dump", "check", "proof", "import")
+COMMANDS = ("export", "formats", "dump", "check", "proof", "import", "serve")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="storyexport",
         description="Export news stories (Markdown or plain text) to PDF, DOCX, EPUB, HTML and feeds.",
         epilog="Commands: export (default), formats, dump FILE, check [DIR], proof ARTICLE, "
-               "import KIND INPUT --out DIR. "
+               "import KIND INPUT --out DIR, serve [DIR]. "
                "Run 'storyexport COMMAND --help' for details.",
     )
     p.add_argument("--version", action="version", version=f"storyexport {__version__}")
@@ -59,6 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate exported files with real validators")
     c.add_argument("dir", nargs="?", type=Path, help="output folder to check (default: dist)")
     _common(c)
+
+    sv = sub.add_parser("serve", help="serve the output folder over HTTP, rebuilding when sources change")
+    sv.add_argument("dir", nargs="?", type=Path, help="output folder to serve (default: dist)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    sv.add_argument("--no-watch", action="store_true", help="serve the folder as it is: no export, no rebuilds")
+    sv.add_argument("-f", "--format", action="append", default=[], metavar="NAME",
+                    help="formats to rebuild (default: as export)")
+    sv.add_argument("-j", "--jobs", type=int, default=0, help="parallel processes for rebuilds")
+    _common(sv)
 
     pr = sub.add_parser("proof", help="write a PNG contact sheet of an article in PDF, DOCX and EPUB")
     pr.add_argument("article", type=Path)
@@ -138,49 +150,63 @@ class Progress:
         sys.stderr.flush()
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def _builder(args: argparse.Namespace, site: Site, out: Path | None, quiet: bool
+             ) -> tuple[Builder, Callable[[], Scan], list[Path]]:
+    """The export the arguments ask for: its builder, a function listing
+    its sources as they are now, and the folders and files they come from."""
     from .build import Builder
     from .readers import is_source, layout
 
-    site = _site(args)
     theme = _theme(args, site)
     root = Path(site.source)
-    paths = args.paths or [root]
+    paths = getattr(args, "paths", None) or [root]
     for p in paths:
         if not p.exists():
             raise UsageError(f"no such file or folder: {p}")
-    if args.paths and not all(p.resolve().is_relative_to(root.resolve()) for p in paths):
+    if getattr(args, "paths", None) and not all(p.resolve().is_relative_to(root.resolve()) for p in paths):
         # sources given outside the configured tree: their own folder is the tree
         root = Path(os.path.commonpath([str(p.resolve() if p.is_dir() else p.resolve().parent)
                                         for p in paths]))
-    out = args.out or Path(site.out)
+    out = out or Path(site.out)
     for p in paths:
         if p.is_dir() and out.resolve().is_relative_to(p.resolve()):
             # the outputs would be written, and stale ones deleted, among the sources
             raise UsageError(f"output folder {out} is inside the source folder {p}")
-    diags = Diagnostics(stream=None if args.quiet else sys.stderr)
+    diags = Diagnostics(stream=None if quiet else sys.stderr)
     builder = Builder(root=root, out=out, theme=theme, site=site, writer_names=_formats(args.format, site),
-                      diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=args.force,
-                      strict=args.strict, progress=Progress(not args.quiet))
-    scan = layout.scan(paths, is_source)
-    sources = scan.sources
-    if not sources:
-        raise UsageError(f"no sources found in {', '.join(map(str, paths))}")
-    res = builder.run(sources)
-    if args.verbose:
+                      diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=getattr(args, "force", False),
+                      strict=args.strict, progress=Progress(not quiet))
+    return builder, lambda: layout.scan(paths, is_source), paths
+
+
+def _report(res: BuildResult, builder: Builder, verbose: bool, quiet: bool,
+            passed_over: Mapping[str, int] | None = None) -> None:
+    out = builder.out
+    if verbose:
         for rel in res.written:
             print(f"wrote {out / rel}")
         for rel in res.skipped:
             print(f"unchanged {rel}")
         for rel in res.removed:
             print(f"removed {out / rel}")
-    if not args.quiet:
+    if not quiet:
         print(f"storyexport: {res.articles} article(s); wrote {len(res.written)} file(s), "
               f"{len(res.skipped)} unchanged, {len(res.removed)} removed, {len(res.errors)} error(s), "
-              f"{len(diags.warnings)} warning(s){_passed_over(scan.passed_over)} -> {out}", file=sys.stderr)
+              f"{len(builder.diagnostics.warnings)} warning(s){_passed_over(passed_over or {})} -> {out}",
+              file=sys.stderr)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    site = _site(args)
+    builder, scan_sources, paths = _builder(args, site, args.out, args.quiet)
+    scan = scan_sources()
+    if not scan.sources:
+        raise UsageError(f"no sources found in {', '.join(map(str, paths))}")
+    res = builder.run(scan.sources)
+    _report(res, builder, args.verbose, args.quiet, scan.passed_over)
     if res.errors:
         return 1
-    if args.strict and diags.warnings:
+    if args.strict and builder.diagnostics.warnings:
         print("storyexport: --strict: warnings count as errors", file=sys.stderr)
         return 1
     return 0
@@ -190,6 +216,43 @@ def _passed_over(counts: Mapping[str, int]) -> str:
     """``, passed over 2 section pages, 1 draft`` for the summary line."""
     parts = [f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in sorted(counts.items()) if n]
     return f", passed over {', '.join(parts)}" if parts else ""
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .build import Builder
+    from .serve import serve
+
+    site = _site(args)
+    out = args.dir or Path(site.out)
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port: not a port number: {args.port}")
+    if args.no_watch:
+        if not out.is_dir():
+            raise UsageError(f"no such folder: {out}")
+        builder = Builder(root=Path(site.source), out=out, theme=_theme(args, site), site=site,
+                          writer_names=(), diagnostics=Diagnostics())
+        types = builder.media_types()
+        return serve(out, args.host, args.port, lambda: types, quiet=args.quiet)
+    builder, _, paths = _builder(args, site, out, args.quiet)
+    known: dict[str, dict[str, str]] = {"types": {}}
+
+    def rebuild() -> None:
+        """An incremental export with the configuration and theme as they
+        are now; a problem is reported and the server keeps serving."""
+        try:
+            builder, scan_sources, _ = _builder(args, _site(args), out, args.quiet)
+            scan = scan_sources()
+            if scan.sources:
+                _report(builder.run(scan.sources), builder, args.verbose, args.quiet, scan.passed_over)
+            known["types"] = builder.media_types()
+        except StoryExportError as e:
+            print(f"storyexport: {e.message}" if not e.path else str(e), file=sys.stderr)
+
+    rebuild()
+    watched = [*paths, *builder.theme.dirs]
+    if args.config or Path("storyexport.toml").is_file():
+        watched.append(args.config or Path("storyexport.toml"))
+    return serve(out, args.host, args.port, lambda: known["types"], watched, rebuild, quiet=args.quiet)
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -254,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse already printed the usage error
         return int(e.code or 0)
     handlers = {"export": cmd_export, "formats": cmd_formats, "dump": cmd_dump, "check": cmd_check,
-                "proof": cmd_proof, "import": cmd_import}
+                "proof": cmd_proof, "import": cmd_import, "serve": cmd_serve}
     try:
         return handlers[args.command](args)
     except StoryExportError as e:

@@ -50,6 +50,7 @@ class Site:
     publisher: str = ""
     logo: str = ""
     feed_limit: int = 50
+    permalink: str = ""  # where each story's page goes, e.g. /{year}/{slug}/; "" = /{slug}.html
     theme: str = "default"
     source: str = "source"
     out: str = "dist"
@@ -75,7 +76,7 @@ class Site:
 
 _SECTIONS = {
     "site": {"title", "description", "base_url", "language", "author", "author_email",
-             "publisher", "logo", "feed_limit"},
+             "publisher", "logo", "feed_limit", "permalink"},
     "build": {"theme", "source", "out", "state", "formats"},
     "pdf": {"pdf_variant", "variant", "allowed_hosts"},
     "limits": {f.name for f in fields(Limits)},
@@ -147,12 +148,17 @@ def load_config(path: Path | None) -> Site:
     if "feed_limit" in values and (not isinstance(values["feed_limit"], int) or values["feed_limit"] < 1):
         raise ConfigError("[site] feed_limit: expected a positive integer", where)
     for key in ("title", "description", "base_url", "language", "author", "author_email",
-                "publisher", "logo", "theme", "source", "out", "state", "pdf_variant"):
+                "publisher", "logo", "theme", "source", "out", "state", "pdf_variant", "permalink"):
         if key in values and not isinstance(values[key], str):
             raise ConfigError(f"{key}: expected a string, got {values[key]!r}", where)
     if values.get("pdf_variant", "") not in PDF_VARIANTS:
         raise ConfigError(
             f"[pdf] variant: {values['pdf_variant']!r} is not one of {', '.join(PDF_VARIANTS[1:])}", where)
+    if values.get("permalink"):
+        from .urls import check_pattern
+
+        if why := check_pattern(values["permalink"]):
+            raise ConfigError(f"[site] permalink: {why}", where)
     base = values.get("base_url", "")
     if base and urlsplit(base).scheme not in ("http", "https"):
         raise ConfigError(f"[site] base_url: expected an http(s) URL, got {base!r}", where)

@@ -9,6 +9,7 @@ point because the readers never put any in the model.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -27,6 +28,27 @@ Medium = Literal["screen", "print", "ereader"]
 
 
 @dataclass(frozen=True)
+class WebHead:
+    """What a page on the web carries in its head and the others do not:
+    its canonical address, the feeds it advertises (autodiscovery), and the
+    cards link previews and search engines read (Open Graph, Twitter,
+    schema.org JSON-LD)."""
+
+    canonical: str
+    feeds: tuple[tuple[str, str, str], ...] = ()  # (media type, href, title)
+    cards: tuple[tuple[str, str], ...] = ()  # (Open Graph property or twitter: name, content)
+    json_ld: str = ""  # serialised, see json_ld_text
+
+
+def json_ld_text(data: object) -> Markup:
+    """JSON for a ``<script type="application/ld+json">``: no ``<``, ``>`` or
+    ``&`` (they would end the element or break the XHTML), escaped as JSON
+    allows."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
+
+
+@dataclass(frozen=True)
 class HtmlOptions:
     """What differs between the formats built on this renderer."""
 
@@ -36,6 +58,7 @@ class HtmlOptions:
     css_inline: str = ""
     xhtml: bool = True  # EPUB needs XML; browsers and WeasyPrint accept it too
     extra_head: tuple[tuple[str, str], ...] = field(default=())  # (meta name, content)
+    web: WebHead | None = None  # a page on the web (not an e-book or a PDF)
 
 
 class Renderer:

@@ -32,6 +32,23 @@ def _repository(folder: Path) -> Path | None:
     return None
 
 
+def run_git(repo: Path, *args: str, timeout: float = 30) -> str | None:
+    """git's output for ``args`` in ``repo`` (hooks, pager, file-system
+    monitor, system config and the caller's GIT_ variables left out), or None
+    if git is missing or fails."""
+    git = _git()
+    if git is None:
+        return None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    try:
+        done = subprocess.run([git, *_SAFE_GIT, "-C", str(repo), *args], capture_output=True, timeout=timeout,
+                              env=env, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.decode("utf-8", "surrogateescape") if done.returncode == 0 else None
+
+
 def last_commit_date(path: Path, root: Path) -> datetime | None:
     """The committer date of the last commit that touched ``path``, or None
     (not in a repository, not committed, or no git)."""
@@ -42,16 +59,8 @@ def last_commit_date(path: Path, root: Path) -> datetime | None:
     repo = _repository(real.parent)
     if repo is None:
         return None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env["GIT_CONFIG_NOSYSTEM"] = "1"
-    try:
-        done = subprocess.run([git, *_SAFE_GIT, "-C", str(repo), "log", "-1", "--format=%cI", "--",
-                               str(real.relative_to(repo))],
-                              capture_output=True, text=True, timeout=30, env=env, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    stamp = done.stdout.strip()
-    if done.returncode != 0 or not stamp:
+    stamp = (run_git(repo, "log", "-1", "--format=%cI", "--", str(real.relative_to(repo))) or "").strip()
+    if not stamp:
         return None
     try:
         return datetime.fromisoformat(stamp)

@@ -21,6 +21,7 @@ from ..errors import Diagnostics, UsageError
 from ..model import Article, Asset
 from ..safeio import read_regular_file
 from ..theme import Theme
+from ..urls import Place
 
 GROUP = "storyexport.writers"
 
@@ -66,6 +67,9 @@ class RenderContext:
     # for the collection writer being run: path -> key of the file it made at
     # the previous export, if that file is still there (see :class:`Keyed`)
     previous: Mapping[str, str] = field(default_factory=dict)
+    # the writers of this build, by name: a page links the feeds and
+    # downloads the build makes (found through the registry, never by name)
+    formats: tuple[str, ...] = ()
 
     def asset_bytes(self, asset: Asset) -> bytes:
         """Bytes of an image the reader already vetted (inside the source tree)."""
@@ -99,14 +103,33 @@ class Writer:
     # disk, and recomputes it only when the article changes. Writers naming the
     # same family (RSS, Atom and JSON Feed) share one digest per article.
     digest_family: ClassVar[str] = ""
+    # The per-article writer whose output is the story's web page (placed as
+    # [site] permalink says; the others are its downloads, beside it).
+    page: ClassVar[bool] = False
+    # A collection writer's subscription document (``feed.xml``): pages
+    # advertise it (rel=alternate), per tag too (``tags/<tag>/feed.xml``).
+    subscription: ClassVar[str] = ""
+    # Whether the output links to the other formats of the same build (feed
+    # autodiscovery, downloads): the build then keys it by that set too.
+    links_formats: ClassVar[bool] = False
+    label: ClassVar[str] = ""  # what a page calls the format ("PDF", "Atom"); default: the extension
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.label and hasattr(cls, "extension"):
+            cls.label = cls.extension.upper()
 
     def __init__(self, theme: Theme, site: Site) -> None:
         self.theme = theme
         self.site = site
 
-    def output_name(self, slug: str) -> str:
-        """Where a per-article output goes, relative to the output folder."""
-        return f"{slug}.{self.extension}"
+    def output_name(self, slug: str, place: Place | None = None) -> str:
+        """Where a per-article output goes, relative to the output folder
+        (see :mod:`storyexport.urls`): the web page (``page``) at the story's
+        page, any other format as a download named by the slug."""
+        if place is None:
+            return f"{slug}.{self.extension}"
+        return place.page_path if self.page else f"{place.downloads}{slug}.{self.extension}"
 
     def render(self, article: Article, ctx: RenderContext) -> bytes:
         raise NotImplementedError

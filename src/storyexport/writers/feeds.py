@@ -37,12 +37,11 @@ from __future__ import annotations
 import html
 import json
 import re
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import lru_cache, partial
+from functools import partial
 from hashlib import sha256
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote, urlsplit
@@ -56,6 +55,8 @@ from .. import __version__
 from .. import model as m
 from ..config import Site
 from ..errors import ConfigError, DigestError, WriterError
+from ..urls import MEDIA_DIR, media_url, page_url, site_url, story_place, tag_folder
+from ..webmeta import summary_text
 from ..xhtml import HtmlOptions, render_fragment
 from . import Keyed, RenderContext, Writer
 from .feeds_archive import FH_NS, Page, paginate
@@ -65,7 +66,6 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 JSONFEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = f"storyexport {__version__}"
-MEDIA_DIR = "media"
 
 # Characters XML 1.0 cannot carry (and lone surrogates); readers already
 # remove them, but a model built another way must not break a feed.
@@ -130,9 +130,8 @@ class Media:
     files: dict[str, str] = field(default_factory=dict)
 
     def url(self, asset: m.Asset) -> str:
-        rel = f"{MEDIA_DIR}/{asset.key}"
-        self.files.setdefault(rel, asset.path)
-        return self.site.absolute(quote(rel))
+        self.files.setdefault(f"{MEDIA_DIR}/{asset.key}", asset.path)
+        return media_url(self.site, asset.key)
 
 
 def require_base_url(site: Site) -> None:
@@ -158,8 +157,9 @@ def clean_text(text: str, article: m.Article, ctx: RenderContext, what: str) -> 
 
 
 def item_link(meta: m.Meta, site: Site) -> str:
-    """The story's page: its canonical URL, else the HTML export under base_url."""
-    return meta.canonical_url or site.absolute(f"{meta.slug}.html")
+    """The story's page: its canonical URL, else its web page's address
+    (see :mod:`storyexport.urls`)."""
+    return meta.canonical_url or page_url(story_place(meta, site), site)
 
 
 def item_id(link: str) -> str:
@@ -176,23 +176,6 @@ def story_id(meta: m.Meta, link: str, site: Site) -> str:
     return item_id(site.absolute(meta.aliases[0]) if meta.aliases else link)
 
 
-def url_of(site: Site, path: str) -> str:
-    """The absolute URL of a file in the output folder (percent-encoded)."""
-    return site.absolute(quote(path))
-
-
-def summary_text(article: m.Article) -> str:
-    """Plain-text summary: the description, else the dek (subtitle), else the
-    "Story at a glance" bullets, else the first paragraph."""
-    meta = article.meta
-    if meta.description.strip():
-        return meta.description.strip()
-    if meta.subtitle.strip():
-        return meta.subtitle.strip()
-    if meta.summary:
-        return "\n".join(f"• {m.inline_text(b).strip()}" for b in meta.summary)
-    first = next((b for b in article.blocks if isinstance(b, m.Para)), None)
-    return m.inline_text(first.children).strip() if first else ""
 
 
 def content_html(article: m.Article, ctx: RenderContext, link: str, media: Media) -> str:
@@ -209,14 +192,15 @@ def content_html(article: m.Article, ctx: RenderContext, link: str, media: Media
                      filter_style_properties={"text-align"}, url_relative=rewrite)
 
 
-DIGEST_VERSION = 1
+DIGEST_VERSION = 3
 
 
 def item_digest(article: m.Article, ctx: RenderContext, site: Site) -> dict[str, Any]:
     """Everything the feeds need of one story, as JSON-ready data (no
     enclosures: those depend on the other formats' files, known at the end)."""
     meta = article.meta
-    link = item_link(meta, site)
+    where = story_place(meta, site)
+    link = meta.canonical_url or page_url(where, site)
     media = Media(site)
     cover = article.asset(meta.cover) if meta.cover else None
     published = aware(meta.published)
@@ -236,6 +220,11 @@ def item_digest(article: m.Article, ctx: RenderContext, site: Site) -> dict[str,
         "content_html": content_html(article, ctx, link, media),
         "language": meta.language or site.language,
         "image": media.url(cover) if cover else "",
+        # for the site pages (same family): the dek, the page's place, the old addresses
+        "dek": clean_text(meta.subtitle, article, ctx, "subtitle"),
+        "place": [where.folder, where.page, where.downloads],
+        "aliases": [a for a in meta.aliases if a.strip()],
+        "undated": meta.undated,
     }
     digest["media"] = media.files
     return digest
@@ -269,7 +258,7 @@ def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, conte
         published=datetime.fromisoformat(d["published"]), updated=datetime.fromisoformat(d["updated"]),
         authors=tuple(authors), tags=_strs(d["tags"]), summary=d["summary"],
         language=d["language"], image=d["image"],
-        enclosures=tuple(Enclosure(url_of(site, o.path), o.media_type, o.length)
+        enclosures=tuple(Enclosure(site_url(site, o.path), o.media_type, o.length)
                          for name in ENCLOSURE_WRITERS if (o := outputs.get(name)) is not None),
         source=d["source"], fingerprint=fingerprint, content=content)
 
@@ -347,32 +336,15 @@ def site_channel(site: Site) -> Channel:
                    site.absolute(site.logo) if site.logo else "", "")
 
 
-TAG_FOLDER_BYTES = 120  # well under the 255 bytes a file name may have
-
-
-@lru_cache(maxsize=4096)
-def tag_slug(tag: str) -> str:
-    """A tag's folder: the tag itself in lower case (NFC), spaces as
-    hyphens, keeping letters, marks, digits, ``-`` and ``_`` of any script
-    (so ``東京`` and ``مياه`` stay readable), cut to a safe length. Links
-    percent-encode it. A tag with nothing left gets a hash."""
-    text = re.sub(r"\s+", "-", unicodedata.normalize("NFC", tag).strip().lower())
-    text = "".join(c for c in text if c in "-_" or unicodedata.category(c)[0] in "LMN")
-    text = re.sub(r"-{2,}", "-", text).strip("-_")
-    while len(text.encode("utf-8")) > TAG_FOLDER_BYTES:
-        text = text[:-1]
-    return text.rstrip("-_") or "tag-" + sha256(tag.casefold().encode()).hexdigest()[:10]
-
-
 def feed_sets(items: list[Item], site: Site) -> list[tuple[Channel, list[Item]]]:
     """The site feed, then one feed per tag (tags that slugify alike merge)."""
     main = site_channel(site)
     spellings: dict[str, set[str]] = {}
     tagged: dict[str, list[Item]] = {}  # tag slug -> its items, in the order of ``items``
     for item in items:
-        slugs = dict.fromkeys(tag_slug(t) for t in item.tags)  # once per item, however many spellings
+        slugs = dict.fromkeys(tag_folder(t) for t in item.tags)  # once per item, however many spellings
         for t in item.tags:
-            spellings.setdefault(tag_slug(t), set()).add(t)
+            spellings.setdefault(tag_folder(t), set()).add(t)
         for slug in slugs:
             tagged.setdefault(slug, []).append(item)
     out = [(main, items)]
@@ -390,11 +362,11 @@ def fallback_date(site: Site) -> datetime:
     return datetime.fromtimestamp(site.source_date_epoch or 0, UTC)
 
 
-def documents(items: list[Item], site: Site, main_file: str, archive_stem: str, ext: str) -> list[Document]:
+def documents(items: list[Item], site: Site, subscription: str, archive_stem: str, ext: str) -> list[Document]:
     """Every file of one format: current feed and archive pages, site and tags."""
     out: list[Document] = []
     for channel, subset in feed_sets(items, site):
-        current = channel.prefix + main_file
+        current = channel.prefix + subscription
         newest = max((i.updated for i in subset), default=fallback_date(site))
 
         def archive_path(n: int, p: str = channel.prefix) -> str:
@@ -403,8 +375,8 @@ def documents(items: list[Item], site: Site, main_file: str, archive_stem: str, 
         pages: list[Page[Item]] = paginate(subset, site.feed_limit, current, archive_path)
         for page in pages:
             updated = max((i.updated for i in page.items), default=newest) if page.archive else newest
-            out.append(Document(channel, page.items, page.path, url_of(site, page.path), url_of(site, current),
-                                tuple((rel, url_of(site, p)) for rel, p in page.links), page.archive, updated))
+            out.append(Document(channel, page.items, page.path, site_url(site, page.path), site_url(site, current),
+                                tuple((rel, site_url(site, p)) for rel, p in page.links), page.archive, updated))
     return out
 
 
@@ -425,7 +397,7 @@ class FeedWriter(Writer):
 
     scope = "collection"
     version = "1"
-    main_file: ClassVar[str]  # the subscription document; archive pages are archive/<name>-N.<ext>
+    subscription: ClassVar[str]  # the subscription document; archive pages are archive/<name>-N.<ext>
 
     digest_family = "storyexport.feeds"
 
@@ -441,7 +413,7 @@ class FeedWriter(Writer):
         if key not in ctx.memo or ctx.memo[key][0] is not digests:  # (held, so the id cannot be reused)
             ctx.memo[key] = (digests, *collect_items(digests, ctx, self.site))
         _, items, media = ctx.memo[key]
-        for doc in documents(items, self.site, self.main_file, self.name, self.extension):
+        for doc in documents(items, self.site, self.subscription, self.name, self.extension):
             doc_key = document_key(doc)
             # an archive page of old stories is the same file as last time: not made again
             yield doc.path, Keyed(doc_key, None if ctx.previous.get(doc.path) == doc_key else self.serialize(doc))
@@ -577,14 +549,16 @@ class RssWriter(FeedgenWriter):
     name = "rss"
     media_type = "application/rss+xml"
     description = "RSS 2.0 feed: full text, RFC 5005 archive, per tag"
-    main_file = "feed.xml"
+    subscription = "feed.xml"
+    label = "RSS"
 
 
 class AtomWriter(FeedgenWriter):
     name = "atom"
     media_type = "application/atom+xml"
     description = "Atom 1.0 feed: full text, RFC 5005 archive, per tag"
-    main_file = "atom.xml"
+    subscription = "atom.xml"
+    label = "Atom"
 
 
 def _json_author(a: m.Author) -> dict[str, str]:
@@ -623,7 +597,8 @@ class JsonFeedWriter(FeedWriter):
     extension = "json"
     media_type = "application/feed+json"
     description = "JSON Feed 1.1 of all stories (full text, paged, per tag)"
-    main_file = "feed.json"
+    subscription = "feed.json"
+    label = "JSON Feed"
 
     def serialize(self, doc: Document) -> bytes:
         ch = doc.channel
