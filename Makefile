@@ -38,6 +38,6 @@ lint: $(STAMP) ## ruff, then mypy (settings in pyproject.toml)
 bench: $(STAMP) ## benchmarks against pandoc and bare WeasyPrint (N=100 articles by default)
 	$(BIN)/python bench/run.py --n $${N:-100}
 
-clean: ## remove dist/ and caches (keeps .venv)
-	rm -rf dist .pytest_cache .ruff_cache .mypy_cache .hypothesis
+clean: ## remove dist/, the build state (.storyexport/) and caches (keeps .venv)
+	rm -rf dist .storyexport .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
