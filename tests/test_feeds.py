@@ -377,6 +377,9 @@ def test_walking_prev_archive_reaches_every_story_exactly_once(archive_site: tup
         rels = {x.rel: x.href for x in d.feed.links}
         assert rels["current"] == url + current
         assert rels["self"] == f"{url}archive/{stem}-{n}.xml"
+        # the only archive page: its next document in time is the current one
+        # (an archive page linking nowhere is "Archive incomplete" to the W3C validator)
+        assert rels["next-archive"] == url + current and "prev-archive" not in rels
     assert not xml(out / current).findall(f".//{FH}archive")
 
 
@@ -662,6 +665,10 @@ def test_paginate_covers_everything_and_pages_are_stable(limit: int) -> None:
         assert len(archives) == archive_count(total, limit)
         assert sorted(i for p in pages for i in p.items) == sorted(items)  # each item on exactly one page
         assert all(len(p.items) == limit for p in archives)
+        for k, p in enumerate(archives, 1):  # a chain: oldest ... newest archive page, then current
+            assert p.link("prev-archive") == (f"a{k - 1}" if k > 1 else None)
+            assert p.link("next-archive") == (f"a{k + 1}" if k < len(archives) else "cur")
+            assert p.link("current") == "cur"
         for p in archives:
             if p.path in previous:
                 assert p.items == previous[p.path]  # a page never changes once published

@@ -64,7 +64,10 @@ def paginate(newest_first: Sequence[T], limit: int, current: str,
         links = [("current", current)]
         if k > 1:
             links.append(("prev-archive", archive_path(k - 1)))
-        if k < pages:  # RFC 5005: SHOULD link the next archive when there is one
-            links.append(("next-archive", archive_path(k + 1)))
+        # RFC 5005: SHOULD link the next archive when there is one. The newest
+        # page's next document in time is the current one: naming it keeps an
+        # only archive page from linking nowhere, which validators read as an
+        # incomplete archive (W3C: "Archive incomplete").
+        links.append(("next-archive", archive_path(k + 1) if k < pages else current))
         out.append(Page(archive_path(k), tuple(reversed(group)), True, tuple(links)))
     return out
