@@ -441,8 +441,8 @@ class Builder:
         family instead of the writer's name, as every writer of the family
         shares it."""
         w = self.writers[name]
-        site = json.dumps({k: str(v) for k, v in vars(self.site).items() if k not in ("config_path", "state")},
-                          sort_keys=True)
+        site = json.dumps({k: str(v) for k, v in vars(self.site).items()
+                           if k not in ("config_path", "state", "editions")}, sort_keys=True)
         writer_code = sys.modules[type(w).__module__].__file__ or ""
         linked = ",".join(self.writer_names) if w.links_formats else ""  # what it links to
         h = hashlib.sha256(f"{__version__}|{_code_fingerprint()}|{family or name}|{w.version}|"
@@ -662,6 +662,10 @@ class Builder:
         self._remove_stale(manifest, new_sources, res)
         self._shared_files(manifest["shared"], res)
         self._collections(sources, new_sources, manifest, res)
+        if self.site.editions:  # many stories as one book: see editions/build.py
+            from .editions.build import build_editions
+
+            build_editions(self, sources, new_sources, res)
         manifest = {"format": 1, "sources": {k: v for k, v in new_sources.items() if v},
                     "collections": manifest.get("collections", {}), "shared": manifest["shared"],
                     "stale": sorted(self._undeleted)}

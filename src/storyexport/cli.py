@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .readers.layout import Scan
     from .theme import Theme
 
-COMMANDS = ("export", "formats", "dump", "check", "proof", "import", "serve")
+COMMANDS = ("export", "formats", "dump", "check", "proof", "import", "serve", "edition")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="storyexport",
         description="Export news stories (Markdown or plain text) to PDF, DOCX, EPUB, HTML and feeds.",
         epilog="Commands: export (default), formats, dump FILE, check [DIR], proof ARTICLE, "
-               "import KIND INPUT --out DIR, serve [DIR]. "
+               "import KIND INPUT --out DIR, serve [DIR], edition --title T [--from D --to D ...]. "
                "Run 'storyexport COMMAND --help' for details.",
     )
     p.add_argument("--version", action="version", version=f"storyexport {__version__}")
@@ -85,6 +85,22 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("-o", "--out", type=Path, required=True, help="folder for the Markdown sources")
     im.add_argument("--uploads", type=Path, help="WordPress: the site's wp-content/uploads folder, to copy media")
     _common(im)
+
+    ed = sub.add_parser("edition", help="make one edition (EPUB, PDF, DOCX) of many stories")
+    ed.add_argument("paths", nargs="*", type=Path, help="source files or folders (default: the configured source/)")
+    ed.add_argument("--title", required=True)
+    ed.add_argument("--slug", help="file name (default: from the title)")
+    ed.add_argument("--from", dest="from_", metavar="DATE", help="first day (YYYY-MM-DD)")
+    ed.add_argument("--to", metavar="DATE", help="last day (YYYY-MM-DD)")
+    ed.add_argument("--last-days", type=int, metavar="N", help="the N days up to the newest story")
+    ed.add_argument("--tag", action="append", default=[], help="stories with this tag (repeat for any of several)")
+    ed.add_argument("--story", action="append", default=[], metavar="SLUG", help="this story (repeat)")
+    ed.add_argument("--section", action="append", default=[], metavar="NAME", help="section order (repeat)")
+    ed.add_argument("--continuous", action="store_true", help="PDF: stories run on instead of starting pages")
+    ed.add_argument("-f", "--format", action="append", default=[], metavar="NAME",
+                    help="epub, pdf or docx; repeat or comma-separate (default: all three)")
+    ed.add_argument("-o", "--out", type=Path, help="folder for the files (default: dist/editions)")
+    _common(ed)
     return p
 
 
@@ -308,6 +324,33 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if args.strict and diags.warnings else 0
 
 
+def cmd_edition(args: argparse.Namespace) -> int:
+    from .editions.command import run, spec_from_options
+
+    site = _site(args)
+    formats = [n.strip() for item in args.format for n in item.split(",") if n.strip()]
+    spec = spec_from_options({"title": args.title, "slug": args.slug, "from": args.from_, "to": args.to,
+                              "last_days": args.last_days, "tags": args.tag, "stories": args.story,
+                              "sections": args.section, "continuous": args.continuous,
+                              "formats": formats}, site)
+    root = Path(site.source)
+    paths = args.paths or [root]
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"no such file or folder: {p}")
+    if args.paths and not all(p.resolve().is_relative_to(root.resolve()) for p in paths):
+        root = Path(os.path.commonpath([str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths]))
+    diags = Diagnostics(stream=None if args.quiet else sys.stderr)
+    out = args.out or Path(site.out) / "editions"
+    written = run(spec, paths, root, out, spec.formats, _theme(args, site), site, diags)
+    for path in written if args.verbose else ():
+        print(f"wrote {path}")
+    if not args.quiet:
+        print(f"storyexport: edition {spec.slug}: wrote {len(written)} file(s), {len(diags.errors)} error(s), "
+              f"{len(diags.warnings)} warning(s) -> {out}", file=sys.stderr)
+    return 1 if diags.errors or (args.strict and diags.warnings) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
@@ -317,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # argparse already printed the usage error
         return int(e.code or 0)
     handlers = {"export": cmd_export, "formats": cmd_formats, "dump": cmd_dump, "check": cmd_check,
-                "proof": cmd_proof, "import": cmd_import, "serve": cmd_serve}
+                "proof": cmd_proof, "import": cmd_import, "serve": cmd_serve, "edition": cmd_edition}
     try:
         return handlers[args.command](args)
     except StoryExportError as e:

@@ -9,10 +9,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .editions.selection import EditionSpec
 
 PDF_VARIANTS = ("", "pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/ua-1")
 
@@ -66,6 +69,9 @@ class Site:
     syntax: str = "auto"  # template syntax in Markdown: auto, hugo, jekyll or none
     # the site's own Hugo shortcodes, described in [source.shortcodes.NAME]
     shortcodes: tuple[SiteShortcode, ...] = ()
+    # [[editions]]: many stories as one book (see editions/); not a setting
+    # any per-story output depends on, so the build leaves it out of their keys
+    editions: tuple[EditionSpec, ...] = ()
 
     def absolute(self, url: str) -> str:
         """``url`` made absolute against ``base_url`` (unchanged if it already is)."""
@@ -124,8 +130,13 @@ def load_config(path: Path | None) -> Site:
     values: dict[str, Any] = {"config_path": where}
     limits: dict[str, Any] = {}
     for section, table in data.items():
+        if section == "editions":
+            from .editions.selection import parse_editions
+
+            values["editions"] = parse_editions(table, where)
+            continue
         if section not in _SECTIONS or not isinstance(table, dict):
-            raise ConfigError(f"unknown section [{section}] (known: {', '.join(_SECTIONS)})", where)
+            raise ConfigError(f"unknown section [{section}] (known: {', '.join(_SECTIONS)}, [[editions]])", where)
         for key, value in table.items():
             if key not in _SECTIONS[section]:
                 raise ConfigError(f"[{section}] unknown key {key!r}", where)

@@ -22,28 +22,29 @@ class Labels:
     back: str
     months: tuple[str, ...]
     date_format: str  # {d} day, {m} month name, {n} month number, {y} year
+    contents: str = "Contents"  # an edition's contents page
 
 
 EN = Labels("Story at a glance", "Updated", " and ", ", ", "Page", "of", "back",
             ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December"), "{d} {m} {y}")
+             "October", "November", "December"), "{d} {m} {y}", "Contents")
 
 LABELS: dict[str, Labels] = {
     "en": EN,
     "ar": Labels("القصة في سطور", "تحديث", " و", "، ", "صفحة", "من", "عودة",
                  ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
-                  "نوفمبر", "ديسمبر"), "{d} {m} {y}"),
-    "ja": Labels("この記事のポイント", "更新", "、", "、", "ページ", "/", "戻る", (), "{y}年{n}月{d}日"),
-    "zh": Labels("要点", "更新", "、", "、", "页", "/", "返回", (), "{y}年{n}月{d}日"),
+                  "نوفمبر", "ديسمبر"), "{d} {m} {y}", "المحتويات"),
+    "ja": Labels("この記事のポイント", "更新", "、", "、", "ページ", "/", "戻る", (), "{y}年{n}月{d}日", "目次"),
+    "zh": Labels("要点", "更新", "、", "、", "页", "/", "返回", (), "{y}年{n}月{d}日", "目录"),
     "de": Labels("Das Wichtigste in Kürze", "Aktualisiert", " und ", ", ", "Seite", "von", "zurück",
                  ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-                  "Oktober", "November", "Dezember"), "{d}. {m} {y}"),
+                  "Oktober", "November", "Dezember"), "{d}. {m} {y}", "Inhalt"),
     "fr": Labels("L’essentiel", "Mis à jour", " et ", ", ", "Page", "sur", "retour",
                  ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-                  "octobre", "novembre", "décembre"), "{d} {m} {y}"),
+                  "octobre", "novembre", "décembre"), "{d} {m} {y}", "Sommaire"),
     "es": Labels("La historia de un vistazo", "Actualizado", " y ", ", ", "Página", "de", "volver",
                  ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
-                  "octubre", "noviembre", "diciembre"), "{d} de {m} de {y}"),
+                  "octubre", "noviembre", "diciembre"), "{d} de {m} de {y}", "Índice"),
 }
 
 

@@ -24,7 +24,7 @@ from .i18n import EN, format_date, labels
 from .theme import Theme
 
 FootnoteMode = Literal["endnotes", "float", "epub"]
-Medium = Literal["screen", "print", "ereader"]
+Medium = Literal["screen", "print", "ereader", "edition-print"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ class HtmlOptions:
     xhtml: bool = True  # EPUB needs XML; browsers and WeasyPrint accept it too
     extra_head: tuple[tuple[str, str], ...] = field(default=())  # (meta name, content)
     web: WebHead | None = None  # a page on the web (not an e-book or a PDF)
+    # put before every id the story defines (and every link to one), so many
+    # stories can share one document (an edition) without their ids clashing
+    id_prefix: str = ""
 
 
 class Renderer:
@@ -73,6 +76,7 @@ class Renderer:
             [lb for lb in order if article.footnote(lb) is not None], 1)}
         self.seen_refs: dict[str, int] = {}
         self.labels = labels(article.meta.language)
+        self.p = escape(opts.id_prefix)
 
     # ------------------------------------------------------------- inlines
 
@@ -97,7 +101,8 @@ class Renderer:
                 return f"<code>{escape(t)}</code>"
             case m.Link(c, url, title):
                 t = f' title="{escape(title)}"' if title else ""
-                return f'<a href="{escape(url)}"{t}>{self.inlines(c)}</a>'
+                href = f"#{self.p}{escape(url[1:])}" if url.startswith("#") else escape(url)
+                return f'<a href="{href}"{t}>{self.inlines(c)}</a>'
             case m.Image(alt, src, title):
                 return self.image(alt, src, title, "inline")
             case m.LineBreak():
@@ -120,16 +125,17 @@ class Renderer:
             return ""
         self.seen_refs[label] = self.seen_refs.get(label, 0) + 1
         first = self.seen_refs[label] == 1
-        ref_id = f"fnref{n}" if first else f"fnref{n}-{self.seen_refs[label]}"
+        p = self.p
+        ref_id = f"{p}fnref{n}" if first else f"{p}fnref{n}-{self.seen_refs[label]}"
         if self.opts.footnotes == "float" and first:
             note = self.a.footnote(label)
             assert note is not None
             body = "".join(self.span_block(b) for b in note.blocks)
-            return f'<span class="footnote" id="fn{n}">{body}</span>'
+            return f'<span class="footnote" id="{p}fn{n}">{body}</span>'
         if self.opts.footnotes == "float":
-            return f'<a class="footnote-ref" href="#fn{n}"><sup>{n}</sup></a>'
+            return f'<a class="footnote-ref" href="#{p}fn{n}"><sup>{n}</sup></a>'
         epub = ' epub:type="noteref" role="doc-noteref"' if self.opts.footnotes == "epub" else ""
-        return f'<a class="footnote-ref" id="{ref_id}" href="#fn{n}"{epub}><sup>{n}</sup></a>'
+        return f'<a class="footnote-ref" id="{ref_id}" href="#{p}fn{n}"{epub}><sup>{n}</sup></a>'
 
     def span_block(self, b: m.Block) -> str:
         """A block as inline-level markup, for a page footnote that sits
@@ -172,7 +178,7 @@ class Renderer:
             case m.Para(c):
                 return f"<p>{self.inlines(c)}</p>"
             case m.Heading(level, c, hid):
-                i = f' id="{escape(hid)}"' if hid else ""
+                i = f' id="{self.p}{escape(hid)}"' if hid else ""
                 return f"<h{level}{i}>{self.inlines(c)}</h{level}>"
             case m.BulletList(items):
                 return "<ul>\n" + "\n".join(self.item(i) for i in items) + "\n</ul>"
@@ -244,14 +250,14 @@ class Renderer:
             note = self.a.footnote(label)
             assert note is not None
             body = self.blocks(note.blocks)
-            back = (f' <a class="footnote-back" href="#fnref{n}" role="doc-backlink"'
+            back = (f' <a class="footnote-back" href="#{self.p}fnref{n}" role="doc-backlink"'
                     f' aria-label="{escape(self.labels.back)} {n}">[{escape(self.labels.back)}]</a>')
             body = body[:-4] + back + "</p>" if body.endswith("</p>") else body + back
             if epub:
-                out.append(f'<aside class="footnote" id="fn{n}" epub:type="footnote" role="doc-footnote">'
+                out.append(f'<aside class="footnote" id="{self.p}fn{n}" epub:type="footnote" role="doc-footnote">'
                            f'<span class="footnote-number">{n}.</span> {body}</aside>')
             else:
-                out.append(f'<li id="fn{n}">{body}</li>')
+                out.append(f'<li id="{self.p}fn{n}">{body}</li>')
         if epub:
             return '<section class="footnotes" role="doc-endnotes">\n' + "\n".join(out) + "\n</section>"
         return ('<section class="footnotes" role="doc-endnotes">\n<hr/>\n<ol>\n' + "\n".join(out)
@@ -289,23 +295,35 @@ def render_css(theme: Theme, medium: Medium, font_url: Callable[[str], str]) -> 
     return tmpl.render(theme=theme, fonts=fonts, t=theme, medium=medium, autoescape=False)
 
 
-def render_article(article: m.Article, theme: Theme, site: Site, opts: HtmlOptions) -> str:
-    """A complete XHTML document for one article."""
+def _page_context(article: m.Article, theme: Theme, site: Site, opts: HtmlOptions) -> dict[str, object]:
+    """What the article templates are given: decided here once for the
+    whole page (``article.html.j2``) and for the story alone (``story.html.j2``)."""
     r = Renderer(article, opts)
     meta = article.meta
-    summary = [Markup(r.inlines(item)) for item in meta.summary]
-    body = Markup(r.blocks(article.blocks))
-    notes = Markup(r.endnotes())
-    tmpl = environment(theme).get_template("article.html.j2")
-    return tmpl.render(
+    return dict(
         a=article, meta=meta, site=site, theme=theme, opts=opts,
-        summary=summary, body=body, footnotes=notes,
+        summary=[Markup(r.inlines(item)) for item in meta.summary],
+        body=Markup(r.blocks(article.blocks)), footnotes=Markup(r.endnotes()),
         css_inline=Markup(opts.css_inline.replace("</", "<\\/")),
         direction=meta.direction, generator=f"storyexport {__version__}", L=labels(meta.language),
         # a date in the article's own script follows its direction; an English fallback stays LTR
         date_dir="rtl" if meta.direction == "rtl" and labels(meta.language) is not EN else "ltr",
         cover=Markup(r.image(meta.title, meta.cover, "", "cover")) if meta.cover else "",
     )
+
+
+def render_article(article: m.Article, theme: Theme, site: Site, opts: HtmlOptions) -> str:
+    """A complete XHTML document for one article."""
+    tmpl = environment(theme).get_template("article.html.j2")
+    return tmpl.render(**_page_context(article, theme, site, opts))
+
+
+def render_story(article: m.Article, theme: Theme, site: Site, opts: HtmlOptions) -> str:
+    """The article's ``<article class="story">`` element alone (masthead,
+    summary, body, notes, rights), for a document that holds many stories
+    (an edition); ``opts.id_prefix`` keeps its ids apart from theirs."""
+    tmpl = environment(theme).get_template("story.html.j2")
+    return tmpl.render(**_page_context(article, theme, site, opts))
 
 
 def render_fragment(article: m.Article, opts: HtmlOptions) -> str:

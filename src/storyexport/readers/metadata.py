@@ -51,6 +51,7 @@ SITE_TOOL_KEYS = frozenset(k.lower() for k in (
     "_build", "build", "cascade", "resources", "expiryDate", "translationKey", "isCJKLanguage",
     "comments", "sidebar", "share", "related", "render_with_liquid", "nav_order", "parent", "has_children",
     "permalink_pretty", "sitemap_exclude", "showToc", "hidemeta", "tocOpen", "weight_in_menu",
+    "section",  # Hugo's content section; storyexport's editions group stories by it
 ))
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 

@@ -161,27 +161,58 @@ def _template_junk(doc: docx.document.Document) -> list[tuple[Relationships, str
             for rid, rel in rels.items() if rel.reltype.endswith(_TEMPLATE_JUNK)]
 
 
-class _Builder:
-    """Builds one document; holds the state a walk needs (relationship owner,
-    footnote ids, bookmark and shape counters)."""
+@dataclass
+class _Shared:
+    """What every story in one document shares: the document, its styles
+    and list numbering, and the counters whose ids must be unique in it
+    (bookmarks, pictures, footnotes)."""
 
-    def __init__(self, article: m.Article, writer: DocxWriter, ctx: RenderContext) -> None:
+    doc: docx.document.Document
+    styles: StyleSet
+    counters: Counter[str]
+    notes_part: FootnotesPart | None = None
+
+    @classmethod
+    def new(cls, writer: DocxWriter, scripts: Scripts) -> _Shared:
+        return cls(writer.new_document(scripts), StyleSet(writer.theme, scripts), Counter[str]())
+
+    def footnotes(self) -> FootnotesPart:
+        """``word/footnotes.xml``, made (and related to the document) once."""
+        if self.notes_part is None:
+            self.notes_part = FootnotesPart.new(self.doc.part.package)
+            self.doc.part.relate_to(self.notes_part, RT.FOOTNOTES)
+        return self.notes_part
+
+
+class _Builder:
+    """Builds one story into a document (its own, or one it shares with
+    other stories: :class:`Composer`); holds the state a walk needs
+    (relationship owner, footnote ids, bookmark names)."""
+
+    def __init__(self, article: m.Article, writer: DocxWriter, ctx: RenderContext, shared: _Shared | None = None,
+                 prefix: str = "", heading_shift: int = 0) -> None:
         self.a, self.t, self.ctx = article, writer.theme, ctx
         meta = article.meta
         self.rtl = meta.direction == "rtl"
-        self.styles = StyleSet(self.t, scripts_for(self.t, meta.language, self.rtl))
-        self.doc = writer.new_document(self.styles.scripts)
+        if shared is None:
+            shared = _Shared.new(writer, scripts_for(self.t, meta.language, self.rtl))
+        self.shared, self.styles, self.doc = shared, shared.styles, shared.doc
         self.part: StoryPart = self.doc.part  # owner of relationships for what is being built (document or footnotes)
         self.sect = self.doc.element.body.sectPr
         page = self.t.page
         self.text_width = page["width"] - page["margin_left"] - page["margin_right"]
         body = self._walk_body()
         self.nodes = [*body, *(n for f in article.footnotes for n in m.walk(f))]  # body, summary and notes
-        # headings in m.query's order: a summary holds only inlines
-        self.bookmarks = bookmark_names(n.id for n in self.nodes if isinstance(n, m.Heading))
+        # headings in m.query's order: a summary holds only inlines; a story
+        # sharing the document has its names after its own prefix
+        named = bookmark_names(prefix + n.id for n in self.nodes if isinstance(n, m.Heading) and n.id)
+        self.bookmarks = {hid[len(prefix):]: name for hid, name in named.items()}
         self.bookmarked: set[str] = set()
-        self.counters = Counter[str]()
-        self.note_ids: dict[str, int] = {}
+        self.counters = shared.counters
+        self.heading_shift = heading_shift  # an edition's sections and stories sit above the story's headings
+        self.title_bookmark = ""  # a bookmark around the title (an edition's contents link to it)
+        self.note_ids: dict[str, int] = {}  # label -> w:id, unique in the document
+        self.note_numbers: dict[str, int] = {}  # label -> the number shown, counted per story
         self.body_refs = {n.label for n in body if isinstance(n, m.NoteRef)}
         self.ref_counts = Counter(n.label for n in self.nodes if isinstance(n, m.NoteRef))
         self.in_footnote = False
@@ -205,6 +236,15 @@ class _Builder:
     # --------------------------------------------------------------- build
 
     def build(self) -> list[tuple[str, bytes]]:
+        self.story()
+        has_notes = self._footnotes()
+        self.finish(has_notes, self.nodes, m.plain_text(self.a), self._runs(self.a.meta.publisher or self.a.meta.title,
+                                                                            _Fmt()))
+        return package_members(self.doc)
+
+    def story(self) -> None:
+        """The story's paragraphs: masthead, summary, body, notes no text
+        refers to, rights."""
         meta = self.a.meta
         self._masthead()
         self._summary()
@@ -212,12 +252,17 @@ class _Builder:
         self._orphan_notes()
         if meta.rights:
             self._emit(self._p(S.RIGHTS, self._runs(meta.rights, _Fmt())))
-        has_notes = self._footnotes()
+
+    def finish(self, has_notes: bool, nodes: list[object], plain: str, running: list[Element],
+               update_fields: bool = False) -> None:
+        """What the whole document needs once its stories are in, this
+        builder's article giving its properties: page set-up, running head
+        and page numbers, parts (lists, settings, fonts for ``nodes`` and
+        ``plain``), core properties."""
         self._section()
-        self._header_footer()
-        self._install_parts(has_notes)
+        self._header_footer(running)
+        self._install_parts(has_notes, nodes, plain, update_fields)
         self._core_properties()
-        return package_members(self.doc)
 
     def _emit(self, e: Element) -> None:
         self.sect.addprevious(e)
@@ -233,7 +278,12 @@ class _Builder:
         lab = labels(meta.language)
         if meta.publisher:
             self._emit(self._p(S.PUBLICATION, self._runs(meta.publisher, _Fmt())))
-        self._emit(self._p(S.TITLE, self._runs(meta.title, _Fmt())))
+        title = self._runs(meta.title, _Fmt())
+        if self.title_bookmark:
+            bid = self.next_id("bookmark")
+            title = [el("w:bookmarkStart", {"w:id": bid, "w:name": self.title_bookmark}), *title,
+                     el("w:bookmarkEnd", {"w:id": bid})]
+        self._emit(self._p(S.TITLE, title, val("w:outlineLvl", self.heading_shift) if self.heading_shift else None))
         if meta.subtitle:
             self._emit(self._p(S.SUBTITLE, self._runs(meta.subtitle, _Fmt())))
         if meta.authors:
@@ -272,7 +322,7 @@ class _Builder:
             case m.Para(c):
                 emit(self._p(flow.para_style, self._inlines(c)))
             case m.Heading(level, c, hid):
-                emit(self._p(S.heading(level), self._bookmarked(hid, self._inlines(c))))
+                emit(self._p(S.heading(level + self.heading_shift), self._bookmarked(hid, self._inlines(c))))
             case m.BulletList() | m.OrderedList():
                 self._list(b, flow, emit)
             case m.BlockQuote(bs):
@@ -488,14 +538,15 @@ class _Builder:
         def ref_props() -> Element:
             return rpr(val("w:rStyle", S.FOOTNOTE_REF))
 
-        bookmark = f"_RefNote_{self.note_ids.get(label, len(self.note_ids) + 1)}"
+        bookmark = f"_RefNote_{self.note_ids.get(label, self.counters['footnote'] + 1)}"
         if label in self.note_ids:
-            return field(f"NOTEREF {bookmark} \\f \\h", str(self.note_ids[label]), ref_props)
+            return field(f"NOTEREF {bookmark} \\f \\h", str(self.note_numbers[label]), ref_props)
         if self.in_footnote:
             self.warn(f"footnote [^{label}] is referenced only from another footnote, which Word cannot nest;"
                       " it is printed at the end of the story")
             return []
-        self.note_ids[label] = len(self.note_ids) + 1
+        self.note_ids[label] = self.next_id("footnote")
+        self.note_numbers[label] = len(self.note_numbers) + 1
         run = el("w:r", None, ref_props(), el("w:footnoteReference", {"w:id": self.note_ids[label]}))
         if self.ref_counts[label] < 2:
             return [run]
@@ -509,7 +560,7 @@ class _Builder:
         each starting with its ``w:footnoteRef`` mark."""
         if not self.note_ids:
             return False
-        part = FootnotesPart.new(self.doc.part.package)
+        part = self.shared.footnotes()
         self.part, self.in_footnote = part, True
         for label, nid in list(self.note_ids.items()):
             note = self.a.footnote(label)
@@ -525,7 +576,6 @@ class _Builder:
             mark.addnext(el("w:r", None, None, text(" ")))
             part.element.append(fn)
         self.part, self.in_footnote = self.doc.part, False
-        self.doc.part.relate_to(part, RT.FOOTNOTES)
         return True
 
     def _orphan_notes(self) -> None:
@@ -562,10 +612,10 @@ class _Builder:
         if self.rtl:
             self.sect.find(qn("w:docGrid")).addprevious(el("w:bidi"))
 
-    def _header_footer(self) -> None:
+    def _header_footer(self, running: list[Element]) -> None:
         """As the PDF (print.css.j2): "Page X of Y" with PAGE and NUMPAGES
         fields on every page, and a running head (the publication, else the
-        title) from page 2 on."""
+        title; an edition's section) from page 2 on."""
         section = self.doc.sections[0]
         section.different_first_page_header_footer = True
 
@@ -577,7 +627,6 @@ class _Builder:
             return [*self._runs(f"{lab.page} ", _Fmt()), *field("PAGE", "1", props),
                     *self._runs(f" {lab.of} ", _Fmt()), *field("NUMPAGES", "1", props)]
 
-        running = self._runs(self.a.meta.publisher or self.a.meta.title, _Fmt())
         for story, style, content in ((section.footer, S.FOOTER, numbers()),
                                       (section.first_page_footer, S.FOOTER, numbers()),
                                       (section.header, S.HEADER, running),
@@ -586,7 +635,7 @@ class _Builder:
             root = story.part.element
             root.replace(root[0], self._p(style, content))
 
-    def _install_parts(self, has_notes: bool) -> None:
+    def _install_parts(self, has_notes: bool, nodes: list[object], plain: str, update_fields: bool) -> None:
         """Complete the prepared template (:meth:`DocxWriter.new_document`): this
         document's lists, settings, font table and app properties; drop the
         template's placeholder relationships."""
@@ -594,11 +643,10 @@ class _Builder:
         for rels, rid, _rel in _template_junk(self.doc):
             del rels[rid]
         self.doc.part.numbering_part.element.extend(self.styles.list_nums())
-        self.doc.settings.element.extend(self._settings(has_notes))
+        self.doc.settings.element.extend(self._settings(has_notes, update_fields))
         roles = ["body", "heading"]
-        if any(isinstance(n, m.Code | m.CodeBlock) for n in self.nodes):
+        if any(isinstance(n, m.Code | m.CodeBlock) for n in nodes):
             roles.append("code")
-        plain = m.plain_text(self.a)
         if self.rtl or _ARABIC.search(plain):
             roles.append("arabic")
         sc = self.styles.scripts
@@ -610,10 +658,10 @@ class _Builder:
                                   len("".join(plain.split())))  # characters without spaces (split: str.isspace)
         package.relate_to(app, RT.EXTENDED_PROPERTIES)
 
-    def _settings(self, has_notes: bool) -> list[Element]:
+    def _settings(self, has_notes: bool, update_fields: bool) -> list[Element]:
         sc = self.styles.scripts
         return settings_children(self.t.spacing["list_indent"], sc.language, sc.east_asian, sc.bidi, has_notes,
-                                 hyphenate=True)  # print.css.j2: hyphens: auto
+                                 hyphenate=True, update_fields=update_fields)  # print.css.j2: hyphens: auto
 
     def _core_properties(self) -> None:
         """Core properties from the article; python-docx writes dates with a
@@ -640,3 +688,87 @@ class _Builder:
 
 def _utc(d: datetime) -> datetime:
     return d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d
+
+
+class Composer:
+    """One document of many stories (an edition). ``front`` is an article
+    standing for the whole document: its metadata become the document's
+    properties, its language the document's. Paragraphs of the caller's
+    own (cover, section headings), a contents field and stories go in, in
+    order; each story is built by the same :class:`_Builder` as a single
+    story, into the shared document, with its own bookmark names, its
+    headings one level down and its footnotes numbered from 1 (each story
+    ends a Word section whose footnote numbering restarts)."""
+
+    def __init__(self, writer: DocxWriter, ctx: RenderContext, front: m.Article) -> None:
+        meta = front.meta
+        shared = _Shared.new(writer, scripts_for(writer.theme, meta.language, meta.direction == "rtl"))
+        self.writer, self.ctx = writer, ctx
+        self.front = _Builder(front, writer, ctx, shared)
+        self.nodes: list[object] = []
+        self.plain: list[str] = []
+        self.has_notes = False
+        self.breaks: list[tuple[Element, str]] = []  # paragraphs that end a Word section, and how the next starts
+
+    def paragraph(self, style: str, text: str, bookmark: str = "") -> None:
+        runs = self.front._runs(text, _Fmt())
+        if bookmark:
+            bid = self.front.next_id("bookmark")
+            runs = [el("w:bookmarkStart", {"w:id": bid, "w:name": bookmark}), *runs, el("w:bookmarkEnd", {"w:id": bid})]
+        self.front._emit(self.front._p(style, runs))
+        self.plain.append(text)
+
+    def contents(self, levels: str, entries: list[tuple[int, str, str]]) -> None:
+        """A contents (``TOC``) field over outline ``levels`` (``"1-2"``),
+        its cached result listing ``(level, text, bookmark)`` entries as
+        links, so it reads before Word updates it (and gets page numbers)."""
+        def props() -> Element | None:
+            return None
+
+        begin, instr, separate, _result, end = field(f'TOC \\o "{levels}" \\h \\z \\u', "", props)
+        for i, (level, label, bookmark) in enumerate(entries):
+            link = el("w:hyperlink", {"w:anchor": bookmark, "w:history": 1},
+                      *self.front._runs(label, _Fmt(bold=level == 1)))
+            lead = [begin, instr, separate] if i == 0 else []
+            self.front._emit(self.front._p(S.BODY, [*lead, link], el("w:ind", {"w:left": twips(
+                self.writer.theme.spacing["list_indent"] * (level - 1))})))
+            self.plain.append(label)
+        self.front._emit(self.front._p(S.BODY, [end]))
+
+    def section_break(self, start: str = "nextPage") -> None:
+        """End a Word section here; the next starts on a new page
+        (``nextPage``) or runs on (``continuous``)."""
+        p = self.front._p(S.BODY, [])
+        self.front._emit(p)
+        self.breaks.append((p, start))
+
+    def story(self, article: m.Article, prefix: str, title_bookmark: str) -> None:
+        b = _Builder(article, self.writer, self.ctx, self.front.shared, prefix, heading_shift=1)
+        b.title_bookmark = title_bookmark
+        b.story()
+        self.has_notes = b._footnotes() or self.has_notes
+        self.nodes += b.nodes
+        self.plain.append(m.plain_text(article))
+
+    def finish(self, running_style: str, running_now: str) -> bytes:
+        """The document: running heads name the current ``running_style``
+        paragraph (a ``STYLEREF`` field, cached as ``running_now``), every
+        section restarts its footnote numbers."""
+        def props() -> Element | None:
+            return None
+
+        front = self.front
+        front.finish(self.has_notes, self.nodes, "\n".join(self.plain),
+                     field(f'STYLEREF "{running_style}"', running_now, props), update_fields=True)
+        body_sect = front.sect
+        restart = el("w:footnotePr", None, val("w:numStart", 1), val("w:numRestart", "eachSect"))
+        first_prop = next(c for c in body_sect if not c.tag.endswith(("headerReference", "footerReference")))
+        first_prop.addprevious(restart)
+        # a section's w:type says how it starts: as the break before it asked
+        starts = ["nextPage", *(start for _p, start in self.breaks)]
+        for (p, _start), begins in zip(self.breaks, starts, strict=False):
+            sect = copy.deepcopy(body_sect)
+            sect.find(qn("w:footnotePr")).addnext(val("w:type", begins))
+            p.find(qn("w:pPr")).append(sect)
+        restart.addnext(val("w:type", starts[-1]))
+        return build_zip(package_members(front.doc), front.a.meta.modified)

@@ -372,9 +372,11 @@ def font_table_part(package: Package, entries: Sequence[FontEntry],
 
 
 def settings_children(tab_stop_pt: float, language: str, east_asian: str, bidi: str,
-                      footnotes: bool, hyphenate: bool) -> list[Element]:
+                      footnotes: bool, hyphenate: bool, update_fields: bool = False) -> list[Element]:
     """``word/settings.xml`` content: no rsids, no document GUID, nothing that
-    changes between runs; ``embedTrueTypeFonts`` so Word keeps the fonts."""
+    changes between runs; ``embedTrueTypeFonts`` so Word keeps the fonts;
+    ``update_fields`` asks Word to refresh fields (a contents field's page
+    numbers) when it opens the document."""
     notes = el("w:footnotePr", None, el("w:footnote", {"w:id": -1}), el("w:footnote", {"w:id": 0}))
     lang = {"w:val": language}
     if east_asian:
@@ -387,6 +389,7 @@ def settings_children(tab_stop_pt: float, language: str, east_asian: str, bidi: 
         val("w:defaultTabStop", twips(tab_stop_pt)),
         el("w:autoHyphenation") if hyphenate else None,
         val("w:characterSpacingControl", "doNotCompress"),
+        el("w:updateFields", {"w:val": "true"}) if update_fields else None,
         notes if footnotes else None,
         # doNotExpandShiftReturn: a justified line ending in a line break is not stretched (as in CSS)
         el("w:compat", None, el("w:doNotExpandShiftReturn"),

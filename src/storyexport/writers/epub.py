@@ -108,8 +108,12 @@ def _set_metadata(book: epub.EpubBook, article: Article, site: Site) -> None:
         book.add_metadata("DC", "subject", tag)
     if m.direction == "rtl":
         book.set_direction("rtl")
-    # EPUB Accessibility 1.1 discovery metadata. Every book has a cover image
-    # (with alternative text, as every image has), so it is always visual too.
+    accessibility_metadata(book, ACCESSIBILITY_SUMMARY)
+
+
+def accessibility_metadata(book: epub.EpubBook, summary: str) -> None:
+    """EPUB Accessibility 1.1 discovery metadata. Every book has a cover image
+    (with alternative text, as every image has), so it is always visual too."""
     for mode in ("textual", "visual"):
         _meta(book, "schema:accessMode", mode)
     _meta(book, "schema:accessModeSufficient", "textual")
@@ -117,7 +121,7 @@ def _set_metadata(book: epub.EpubBook, article: Article, site: Site) -> None:
                     "alternativeText"):
         _meta(book, "schema:accessibilityFeature", feature)
     _meta(book, "schema:accessibilityHazard", "none")
-    _meta(book, "schema:accessibilitySummary", ACCESSIBILITY_SUMMARY, **{XML_LANG: "en"})
+    _meta(book, "schema:accessibilitySummary", summary, **{XML_LANG: "en"})
 
 
 # ------------------------------------------------------------ navigation
@@ -132,21 +136,22 @@ class TocEntry:
     children: list[TocEntry] = field(default_factory=list)
 
 
-def toc_tree(article: Article, ids: set[str]) -> TocEntry:
+def toc_tree(article: Article, ids: set[str], href: str = CONTENT, prefix: str = "") -> TocEntry:
     """The title, with the article's headings (h2..h6 that have an id in the
-    page) nested under it by level. Never empty: the title is always there."""
-    root = TocEntry(article.meta.title, CONTENT)
+    page ``href``, each id after ``prefix``) nested under it by level. Never
+    empty: the title is always there."""
+    root = TocEntry(article.meta.title, href)
     stack: list[tuple[int, TocEntry]] = [(1, root)]
     listed: set[str] = set()  # a duplicated id leads to its first heading only
     for block in article.blocks:
         for node in walk(block):
-            if not isinstance(node, Heading) or node.id not in ids or node.id in listed:
+            if not isinstance(node, Heading) or prefix + node.id not in ids or node.id in listed:
                 continue
             listed.add(node.id)
             title = " ".join(inline_text(node.children).split())
             if not title:
                 continue
-            entry = TocEntry(title, f"{CONTENT}#{node.id}")
+            entry = TocEntry(title, f"{href}#{prefix}{node.id}")
             level = max(2, node.level)
             while stack[-1][0] >= level:
                 stack.pop()
@@ -155,13 +160,13 @@ def toc_tree(article: Article, ids: set[str]) -> TocEntry:
     return root
 
 
-def _ncx_toc(entry: TocEntry, counter: list[int]) -> Any:
+def ncx_toc(entry: TocEntry, counter: list[int]) -> Any:
     """EbookLib's TOC structure (``Link`` or ``(Link, [children])``)."""
     counter[0] += 1
     link = epub.Link(entry.href, entry.title, f"navpoint-{counter[0]}")
     if not entry.children:
         return link
-    return (link, [_ncx_toc(c, counter) for c in entry.children])
+    return (link, [ncx_toc(c, counter) for c in entry.children])
 
 
 def _page(lang: str, direction: str, title: str, body: etree._Element) -> bytes:
@@ -190,9 +195,17 @@ def nav_document(article: Article, toc: TocEntry, cover_label: str) -> bytes:
     """The EPUB 3 navigation document: the table of contents and hidden
     landmarks (cover, start of the text)."""
     m = article.meta
+    return navigation(m.language, m.direction, m.title, [toc],
+                      [("cover", COVER_PAGE, cover_label), ("bodymatter", CONTENT, m.title)])
+
+
+def navigation(lang: str, direction: str, title: str, toc: list[TocEntry],
+               landmarks: list[tuple[str, str, str]]) -> bytes:
+    """A navigation document: ``toc`` as nested lists, and hidden
+    ``(epub:type, href, label)`` landmarks."""
     body = etree.Element(f"{{{XHTML_NS}}}body")
     nav = _el(body, "nav", id="toc", role="doc-toc", **{f"{{{EPUB_NS}}}type": "toc"})
-    _el(nav, "h1", m.title)
+    _el(nav, "h1", title)
 
     def add(parent: etree._Element, entries: list[TocEntry]) -> None:
         ol = _el(parent, "ol")
@@ -202,28 +215,34 @@ def nav_document(article: Article, toc: TocEntry, cover_label: str) -> bytes:
             if e.children:
                 add(li, e.children)
 
-    add(nav, [toc])
+    add(nav, toc)
     marks = _el(body, "nav", id="landmarks", hidden="hidden", **{f"{{{EPUB_NS}}}type": "landmarks"})
     ol = _el(marks, "ol")
-    for kind, href, label in (("cover", COVER_PAGE, cover_label), ("bodymatter", CONTENT, m.title)):
+    for kind, href, label in landmarks:
         _el(_el(ol, "li"), "a", label, href=href, **{f"{{{EPUB_NS}}}type": kind})
-    return _page(m.language, m.direction, m.title, body)
+    return _page(lang, direction, title, body)
 
 
 def cover_page(article: Article, image_href: str, width: int, height: int) -> bytes:
     """The cover as the book's first page: the image alone, with alt text."""
     m = article.meta
+    return cover_document(m.language, m.direction, m.title, cover_alt(article), image_href, width, height)
+
+
+def cover_document(lang: str, direction: str, title: str, alt: str, image_href: str, width: int,
+                   height: int) -> bytes:
+    """A cover page showing one image."""
     body = etree.Element(f"{{{XHTML_NS}}}body", {"class": "cover-page", f"{{{EPUB_NS}}}type": "cover"})
     div = _el(body, "div", **{"class": "cover"})
-    _el(div, "img", **{"class": "cover-image", "src": image_href, "alt": cover_alt(article), "role": "doc-cover",
+    _el(div, "img", **{"class": "cover-image", "src": image_href, "alt": alt, "role": "doc-cover",
                        "width": str(width), "height": str(height)})
-    return _page(m.language, m.direction, m.title, body)
+    return _page(lang, direction, title, body)
 
 
 # ---------------------------------------------------------------- content
 
 
-def _asset_names(assets: tuple[Asset, ...]) -> dict[str, str]:
+def asset_names(assets: tuple[Asset, ...]) -> dict[str, str]:
     """A safe, unique file name inside the container for every asset (ASCII,
     no spaces: EPUBCheck flags both for old reading systems)."""
     names: dict[str, str] = {}
@@ -299,12 +318,36 @@ def _opf_finisher(lang: str) -> Callable[[etree._Element], None]:
     return finish
 
 
-def _item(uid: str, name: str, media_type: str, content: bytes,
+def package(book: epub.EpubBook, modified: datetime, lang: str, rtl: bool) -> bytes:
+    """The container, zipped once with fixed timestamps (``mimetype``
+    first and stored, as OCF requires)."""
+    options = {"mtime": modified.astimezone(UTC),  # else EbookLib stamps the clock
+               "raise_exceptions": True, "epub3_pages": False, "epub3_landmark": False,
+               "package_direction": rtl}
+    members = package_members(book, options, _opf_finisher(lang))
+    return build_zip(members, modified, stored=["mimetype"])
+
+
+def image_size(png: bytes) -> tuple[int, int]:
+    """Width and height of a drawn cover."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        return im.size
+
+
+def package_item(uid: str, name: str, media_type: str, content: bytes,
           cls: Callable[..., epub.EpubItem] = epub.EpubItem) -> epub.EpubItem:
     item = cls(uid=uid, file_name=name)
     item.media_type = media_type
     item.content = content
     return item
+
+
+def add_image(book: epub.EpubBook, ctx: RenderContext, asset: Asset, name: str, uid: str, cover: bool) -> None:
+    """An image the pages show (or the cover image) as a package item."""
+    book.add_item(package_item(uid, name, asset.media_type, ctx.asset_bytes(asset),
+                        epub.EpubCover if cover else epub.EpubImage))
 
 
 class EpubWriter(Writer):
@@ -320,7 +363,7 @@ class EpubWriter(Writer):
 
     def render(self, article: Article, ctx: RenderContext) -> bytes:
         m = article.meta
-        names = _asset_names(article.assets)
+        names = asset_names(article.assets)
         used: dict[str, Asset] = {}  # images the pages show, in order of first use
 
         def image_url(asset: Asset) -> str:
@@ -333,46 +376,50 @@ class EpubWriter(Writer):
         if cover_asset is not None:
             cover_doc = cover_page(article, image_url(cover_asset), cover_asset.width, cover_asset.height)
         else:
-            from PIL import Image
-
-            with Image.open(io.BytesIO(generated)) as im:
-                cover_doc = cover_page(article, GENERATED_COVER, *im.size)
+            cover_doc = cover_page(article, GENERATED_COVER, *image_size(generated))
         toc = toc_tree(article, ids)
         label = COVER_LABEL.get(m.language.split("-")[0].lower(), COVER_LABEL["en"])
         nav_doc = nav_document(article, toc, label)
 
         book = epub.EpubBook()
         _set_metadata(book, article, self.site)
-        fonts = self._fonts(_book_chars(content, nav_doc, cover_doc))
-        book.add_item(_item("css", CSS, "text/css", self._stylesheet(fonts)))
-        for i, (fname, data) in enumerate(sorted(fonts.values()), 1):
-            book.add_item(_item(f"font-{i}", f"fonts/{fname}", FONT_TYPES[Path(fname).suffix.lower()], data))
-
+        self.add_style(book, content, nav_doc, cover_doc)
         cover_id = "cover-image"
         if generated:
-            book.add_item(_item(cover_id, GENERATED_COVER, "image/png", generated, epub.EpubCover))
+            book.add_item(package_item(cover_id, GENERATED_COVER, "image/png", generated, epub.EpubCover))
         for i, asset in enumerate(used.values(), 1):
             is_cover = asset is cover_asset
-            book.add_item(_item(cover_id if is_cover else f"image-{i}", f"images/{names[asset.key]}",
-                                asset.media_type, ctx.asset_bytes(asset),
-                                epub.EpubCover if is_cover else epub.EpubImage))
+            add_image(book, ctx, asset, f"images/{names[asset.key]}", cover_id if is_cover else f"image-{i}", is_cover)
         book.add_metadata(None, "meta", "", {"name": "cover", "content": cover_id})  # for EPUB 2 readers
 
-        cover_item = book.add_item(_item("cover-page", COVER_PAGE, "application/xhtml+xml", cover_doc))
-        content_item = book.add_item(_item("content", CONTENT, "application/xhtml+xml", content))
-        nav_item = book.add_item(_item("nav", NAV, "application/xhtml+xml", nav_doc))
+        cover_item = book.add_item(package_item("cover-page", COVER_PAGE, "application/xhtml+xml", cover_doc))
+        content_item = book.add_item(package_item("content", CONTENT, "application/xhtml+xml", content))
+        nav_item = book.add_item(package_item("nav", NAV, "application/xhtml+xml", nav_doc))
         nav_item.properties = ["nav"]
         book.add_item(epub.EpubNcx(uid="ncx", file_name=NCX))
-        book.toc = [_ncx_toc(toc, [0])]
+        book.toc = [ncx_toc(toc, [0])]
         book.spine = [cover_item, content_item]
         book.guide = [{"href": COVER_PAGE, "title": label, "type": "cover"},
                       {"href": CONTENT, "title": m.title, "type": "text"}]
-        return self._package(book, article)
+        return package(book, m.modified, m.language, m.direction == "rtl")
+
+    def add_style(self, book: epub.EpubBook, *docs: bytes) -> None:
+        """The e-reader style sheet and the theme's fonts, cut down to the
+        characters ``docs`` show."""
+        fonts = self._fonts(_book_chars(*docs))
+        book.add_item(package_item("css", CSS, "text/css", self._stylesheet(fonts)))
+        for i, (fname, data) in enumerate(sorted(fonts.values()), 1):
+            book.add_item(package_item(f"font-{i}", f"fonts/{fname}", FONT_TYPES[Path(fname).suffix.lower()], data))
+
+    def content(self, article: Article, ctx: RenderContext, image_url: Callable[[Asset], str],
+                id_prefix: str = "") -> tuple[bytes, set[str]]:
+        """The article page as EPUB XHTML, and the ids it defines (each after
+        ``id_prefix``, for a book of many stories)."""
+        return self._content(article, ctx, image_url, id_prefix)
 
     def _content(self, article: Article, ctx: RenderContext,
-                 image_url: Callable[[Asset], str]) -> tuple[bytes, set[str]]:
-        """The article page as EPUB XHTML, and the ids it defines."""
-        opts = HtmlOptions(image_url=image_url, footnotes="epub", css_href=(CSS,))
+                 image_url: Callable[[Asset], str], id_prefix: str = "") -> tuple[bytes, set[str]]:
+        opts = HtmlOptions(image_url=image_url, footnotes="epub", css_href=(CSS,), id_prefix=id_prefix)
         xhtml = render_article(article, self.theme, self.site, opts)
         try:
             root = etree.fromstring(xhtml.encode("utf-8"), _PARSER)
@@ -381,16 +428,6 @@ class EpubWriter(Writer):
         _repair(root, article, ctx)
         ids = {str(el.get("id")) for el in root.iter() if el.get("id")}
         return etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True), ids
-
-    def _package(self, book: epub.EpubBook, article: Article) -> bytes:
-        """The container, zipped once with fixed timestamps (``mimetype``
-        first and stored, as OCF requires)."""
-        m = article.meta
-        options = {"mtime": m.modified.astimezone(UTC),  # else EbookLib stamps the clock
-                   "raise_exceptions": True, "epub3_pages": False, "epub3_landmark": False,
-                   "package_direction": m.direction == "rtl"}
-        members = package_members(book, options, _opf_finisher(m.language))
-        return build_zip(members, m.modified, stored=["mimetype"])
 
     def _stylesheet(self, fonts: dict[str, tuple[str, bytes]]) -> bytes:
         """``ereader.css`` for the font file names in ``fonts``, generated once

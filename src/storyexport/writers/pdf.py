@@ -87,8 +87,34 @@ def subject(article: Article) -> str:
 def document_identifier(article: Article) -> bytes:
     """A stable first half of the PDF ``/ID``: the same article always gets
     the same identifier, whatever machine or day it is rendered on."""
-    key = article.meta.canonical_url or f"storyexport:{article.meta.slug}"
+    return identifier_for(article.meta.canonical_url or f"storyexport:{article.meta.slug}")
+
+
+def identifier_for(key: str) -> bytes:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32].encode("ascii")
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """What the PDF says about itself (Info dictionary, XMP, ``/ID``): an
+    article's metadata, or an edition's."""
+
+    title: str
+    authors: tuple[str, ...]
+    description: str
+    keywords: tuple[str, ...]
+    created: datetime
+    modified: datetime
+    language: str
+    rights: str
+    identifier: bytes
+    source: str  # where errors point
+
+    @classmethod
+    def of(cls, article: Article) -> DocInfo:
+        m = article.meta
+        return cls(m.title, tuple(a.name for a in m.authors), subject(article), m.tags, m.published, m.modified,
+                   m.language, m.rights, document_identifier(article), article.source_path)
 
 
 # ------------------------------------------------------------------ fonts
@@ -215,7 +241,7 @@ def _q(prefix: str, name: str) -> str:
     return f"{{{_NS[prefix]}}}{name}"
 
 
-def xmp_packet(rdf: bytes, producer: str, article: Article) -> bytes:
+def xmp_packet(rdf: bytes, producer: str, m: DocInfo) -> bytes:
     """The XMP packet: WeasyPrint's RDF (title, creators, description,
     keywords, dates, PDF/A or PDF/UA identification) with our Producer and the
     language, subjects and rights it leaves out."""
@@ -223,13 +249,12 @@ def xmp_packet(rdf: bytes, producer: str, article: Article) -> bytes:
     for desc in root.iter(_q("rdf", "Description")):
         if _q("pdf", "Producer") in desc.attrib:
             desc.set(_q("pdf", "Producer"), producer)
-    m = article.meta
     desc = ET.SubElement(root, _q("rdf", "Description"), {_q("rdf", "about"): ""})
     bag = ET.SubElement(ET.SubElement(desc, _q("dc", "language")), _q("rdf", "Bag"))
     ET.SubElement(bag, _q("rdf", "li")).text = m.language
-    if m.tags:
+    if m.keywords:
         bag = ET.SubElement(ET.SubElement(desc, _q("dc", "subject")), _q("rdf", "Bag"))
-        for tag in m.tags:
+        for tag in m.keywords:
             ET.SubElement(bag, _q("rdf", "li")).text = tag
     if m.rights:
         alt = ET.SubElement(ET.SubElement(desc, _q("dc", "rights")), _q("rdf", "Alt"))
@@ -269,6 +294,7 @@ class PdfWriter(Writer):
         super().__init__(theme, site)
         self._engine: _Engine | None = None
         self._images: dict[str, Any] = {}
+        self._sheets: dict[str, Any] = {}  # further style sheets by text, parsed once
 
     def image_cache(self) -> dict[str, Any]:
         """WeasyPrint's decoded-image cache, shared by the articles this
@@ -329,13 +355,13 @@ class PdfWriter(Writer):
 
     # -------------------------------------------------------------- render
 
-    def options(self, article: Article, css: Any) -> dict[str, Any]:
-        """WeasyPrint options for one article."""
+    def options(self, info: DocInfo, css: Any, extra: tuple[Any, ...] = ()) -> dict[str, Any]:
+        """WeasyPrint options for one document."""
         return {
-            "stylesheets": [css],
+            "stylesheets": [css, *extra],
             "pdf_tags": True,
             "pdf_variant": self.site.pdf_variant or None,
-            "pdf_identifier": document_identifier(article),
+            "pdf_identifier": info.identifier,
             "cache": self.image_cache(),
         }
 
@@ -364,42 +390,70 @@ class PdfWriter(Writer):
         self.check_depth(article)
         eng = self.engine()
         self.check_glyphs(article, ctx, eng)
+        html = render_article(article, self.theme, self.site,
+                              HtmlOptions(image_url=self.image_url, footnotes="float"))
+        return self.render_html(html, DocInfo.of(article), article.assets, ctx, article)
+
+    @staticmethod
+    def image_url(asset: Asset) -> str:
+        """How the page names an image: its file, and its hash for the cache."""
+        return f"{_file_uri(asset.path)}?sha256={asset.sha256}"
+
+    def render_html(self, html: str, info: DocInfo, assets: Iterable[Asset], ctx: RenderContext,
+                    article: Article | None, extra_css: tuple[Any, ...] = ()) -> bytes:
+        """Lay out a page this writer's renderer made (one article, or an
+        edition of many) with the theme's print style sheet (and
+        ``extra_css``, parsed by :meth:`stylesheet`), fetching only
+        ``assets`` and the theme; warnings name ``article`` (or none)."""
+        eng = self.engine()
         from weasyprint.urls import FatalURLFetchingError
 
         from .pdf_fetch import SafeFetcher
 
-        def image_url(asset: Asset) -> str:
-            return f"{_file_uri(asset.path)}?sha256={asset.sha256}"
-
-        html = render_article(article, self.theme, self.site, HtmlOptions(image_url=image_url, footnotes="float"))
         fetcher = SafeFetcher(
-            files=[a.path for a in article.assets], dirs=self._theme_dirs(), hosts=self.site.allowed_hosts,
+            files=[a.path for a in assets], dirs=self._theme_dirs(), hosts=self.site.allowed_hosts,
             on_refuse=lambda url, why: ctx.warn(article, f"pdf: resource not loaded: {url} ({why})"))
-        options = self.options(article, eng.css)
+        options = self.options(info, eng.css, extra_css)
         try:
             with weasyprint_log(lambda msg: ctx.warn(article, f"pdf: WeasyPrint: {msg}")):
                 doc = html_document(eng.weasyprint, html, self.site.base_url or None,
                                   fetcher).render(font_config=eng.font_config, **options)
-                self._metadata(doc.metadata, article)
-                return bytes(doc.write_pdf(finisher=self._finisher(article), **options))
+                self._metadata(doc.metadata, info)
+                return bytes(doc.write_pdf(finisher=self._finisher(info), **options))
         except FatalURLFetchingError as e:  # a BaseException: not caught by the build's safety net
-            raise WriterError(f"resource fetching stopped the PDF: {e}", article.source_path) from None
+            raise WriterError(f"resource fetching stopped the PDF: {e}", info.source) from None
+
+    def stylesheet(self, css_text: str) -> Any:
+        """A further style sheet (made from the theme's tokens), parsed with
+        this writer's fonts and fetcher, for :meth:`render_html`."""
+        if css_text in self._sheets:
+            return self._sheets[css_text]
+        eng = self.engine()
+        from .pdf_fetch import SafeFetcher
+
+        notes: list[str] = []
+        fetcher = SafeFetcher(dirs=self._theme_dirs(), on_refuse=lambda url, why: notes.append(url))
+        with weasyprint_log(notes.append):
+            css = eng.weasyprint.CSS(string=css_text, base_url=_file_uri(self.theme.dirs[0]) + "/",
+                                     url_fetcher=fetcher, font_config=eng.font_config)
+        eng.notes.extend(f"theme print CSS: {n}" for n in notes)
+        self._sheets[css_text] = css
+        return css
 
     @staticmethod
-    def _metadata(md: Any, article: Article) -> None:
+    def _metadata(md: Any, info: DocInfo) -> None:
         """Document metadata from the model (WeasyPrint would read it back
         from the HTML head, splitting keywords on commas)."""
-        m = article.meta
-        md.title = m.title
-        md.authors = [a.name for a in m.authors]
-        md.description = subject(article) or None
-        md.keywords = list(m.tags)
+        md.title = info.title
+        md.authors = list(info.authors)
+        md.description = info.description or None
+        md.keywords = list(info.keywords)
         md.generator = f"storyexport {__version__}"
-        md.created = _w3c(m.published)
-        md.modified = _w3c(m.modified)
-        md.lang = m.language
+        md.created = _w3c(info.created)
+        md.modified = _w3c(info.modified)
+        md.lang = info.language
 
-    def _finisher(self, article: Article) -> Callable[[Any, Any], None]:
+    def _finisher(self, info: DocInfo) -> Callable[[Any, Any], None]:
         """Name storyexport as the producer in the Info dictionary and write
         XMP metadata matching it (WeasyPrint adds XMP only for PDF/A and
         PDF/UA, naming itself)."""
@@ -416,7 +470,7 @@ class PdfWriter(Writer):
             old = b"".join(s if isinstance(s, bytes) else str(s).encode() for s in stream.stream) if stream else b""
             found = re.search(rb"<rdf:RDF.*</rdf:RDF>", old, re.S)
             rdf = found.group(0) if found else document.metadata.generate_rdf_metadata(None, None, None)
-            packet = xmp_packet(rdf, producer, article)
+            packet = xmp_packet(rdf, producer, info)
             if stream is not None:
                 stream.stream = [packet]
             else:
