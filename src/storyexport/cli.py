@@ -166,14 +166,9 @@ class Progress:
         sys.stderr.flush()
 
 
-def _builder(args: argparse.Namespace, site: Site, out: Path | None, quiet: bool
-             ) -> tuple[Builder, Callable[[], Scan], list[Path]]:
-    """The export the arguments ask for: its builder, a function listing
-    its sources as they are now, and the folders and files they come from."""
-    from .build import Builder
-    from .readers import is_source, layout
-
-    theme = _theme(args, site)
+def _sources(args: argparse.Namespace, site: Site) -> tuple[Path, list[Path]]:
+    """The source tree and the files or folders named on the command line
+    (default: the configured source folder)."""
     root = Path(site.source)
     paths = getattr(args, "paths", None) or [root]
     for p in paths:
@@ -183,6 +178,18 @@ def _builder(args: argparse.Namespace, site: Site, out: Path | None, quiet: bool
         # sources given outside the configured tree: their own folder is the tree
         root = Path(os.path.commonpath([str(p.resolve() if p.is_dir() else p.resolve().parent)
                                         for p in paths]))
+    return root, paths
+
+
+def _builder(args: argparse.Namespace, site: Site, out: Path | None, quiet: bool
+             ) -> tuple[Builder, Callable[[], Scan], list[Path]]:
+    """The export the arguments ask for: its builder, a function listing
+    its sources as they are now, and the folders and files they come from."""
+    from .build import Builder
+    from .readers import is_source, layout
+
+    theme = _theme(args, site)
+    root, paths = _sources(args, site)
     out = out or Path(site.out)
     for p in paths:
         if p.is_dir() and out.resolve().is_relative_to(p.resolve()):
@@ -333,13 +340,7 @@ def cmd_edition(args: argparse.Namespace) -> int:
                               "last_days": args.last_days, "tags": args.tag, "stories": args.story,
                               "sections": args.section, "continuous": args.continuous,
                               "formats": formats}, site)
-    root = Path(site.source)
-    paths = args.paths or [root]
-    for p in paths:
-        if not p.exists():
-            raise UsageError(f"no such file or folder: {p}")
-    if args.paths and not all(p.resolve().is_relative_to(root.resolve()) for p in paths):
-        root = Path(os.path.commonpath([str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths]))
+    root, paths = _sources(args, site)
     diags = Diagnostics(stream=None if args.quiet else sys.stderr)
     out = args.out or Path(site.out) / "editions"
     written = run(spec, paths, root, out, spec.formats, _theme(args, site), site, diags)

@@ -17,6 +17,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..model import Author
+from ..urls import site_url as url_of
 from ..writers.feeds import (
     AtomWriter,
     Channel,
@@ -28,7 +29,6 @@ from ..writers.feeds import (
     RssWriter,
     item_id,
     site_channel,
-    url_of,
 )
 from .selection import FORMATS
 
@@ -72,7 +72,7 @@ def write_feeds(builder: Builder, made: Mapping[str, Mapping[str, Any]], res: Bu
     listed = items(made, builder) if site.base_url else []
     for name, cls in FEEDS.items():
         writer = cls(builder.theme, site)
-        rel = FOLDER + writer.main_file
+        rel = FOLDER + writer.subscription
         if name not in kinds or not listed:
             builder._unlink(rel, res)
             continue

@@ -32,7 +32,7 @@ def doc_info(edition: Edition) -> DocInfo:
     authors = tuple(dict.fromkeys(a.name for e in edition.entries for a in e.article.meta.authors))
     key = edition.site.absolute(f"editions/{spec.slug}") or f"storyexport:edition:{spec.slug}"
     return DocInfo(spec.title, authors, spec.description or " · ".join(edition.headlines()),
-                   tuple(s.name for s in edition.sections), edition.date, edition.modified, edition.language,
+                   tuple(s.name for s in edition.sections), (edition.date, edition.modified), edition.language,
                    "", identifier_for(key), f"edition {spec.slug}")
 
 

@@ -101,19 +101,18 @@ class DocInfo:
 
     title: str
     authors: tuple[str, ...]
-    description: str
-    keywords: tuple[str, ...]
-    created: datetime
-    modified: datetime
+    description: str  # the Subject: a dek, or an edition's headlines
+    keywords: tuple[str, ...]  # tags, or an edition's sections
+    dates: tuple[datetime, datetime]  # created, modified
     language: str
     rights: str
-    identifier: bytes
+    identifier: bytes  # the first half of /ID
     source: str  # where errors point
 
     @classmethod
     def of(cls, article: Article) -> DocInfo:
         m = article.meta
-        return cls(m.title, tuple(a.name for a in m.authors), subject(article), m.tags, m.published, m.modified,
+        return cls(m.title, tuple(a.name for a in m.authors), subject(article), m.tags, (m.published, m.modified),
                    m.language, m.rights, document_identifier(article), article.source_path)
 
 
@@ -449,8 +448,7 @@ class PdfWriter(Writer):
         md.description = info.description or None
         md.keywords = list(info.keywords)
         md.generator = f"storyexport {__version__}"
-        md.created = _w3c(info.created)
-        md.modified = _w3c(info.modified)
+        md.created, md.modified = (_w3c(d) for d in info.dates)
         md.lang = info.language
 
     def _finisher(self, info: DocInfo) -> Callable[[Any, Any], None]:
