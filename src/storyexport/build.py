@@ -12,23 +12,17 @@ decides what lands and renames it into place.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import functools
 import gc
 import hashlib
-import itertools
 import json
 import os
 import re
 import shutil
-import stat
 import sys
-import tempfile
 import traceback
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +36,18 @@ from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError, Writ
 from .model import Article
 from .readers import is_source, layout, read_source
 from .safeio import read_regular_file
+from .scheduling import LOCAL, results
+from .storage import (
+    LocalStorage,
+    Storage,
+    atomic_write,
+    clean_temp_files,
+    is_url,
+    make_folder,
+    open_storage,
+    safe_target,
+    sync_filesystem,
+)
 from .theme import Theme
 from .urls import Place, is_place, story_place
 from .writers import Keyed, OutputInfo, RenderContext, Writer, load
@@ -52,7 +58,6 @@ LOCK = "lock"
 CACHE = "cache"  # per-article digests for collection writers (see Writer.digest_family)
 # where earlier versions kept the bookkeeping, inside the output folder: read once, then removed
 LEGACY_MANIFEST, LEGACY_CACHE, LEGACY_LOCK = ".storyexport-manifest.json", ".storyexport-cache", ".storyexport.lock"
-IN_FLIGHT_PER_WORKER = 4  # jobs queued per pool worker: keeps workers busy, bounds memory
 
 
 @dataclass
@@ -76,12 +81,19 @@ def find_sources(paths: Sequence[Path], root: Path) -> list[Path]:
 # ----------------------------------------------------------------- writes
 
 
-def state_folder(out: Path, site: Site) -> Path:
+def state_folder(out: Path | str, site: Site) -> Path:
     """Where the build keeps its bookkeeping for the output folder ``out``
     (manifest, digest cache, lock): never inside ``out``, so the output folder
     can be published as it is. ``[build] state`` names the folder (default
     ``.storyexport`` beside the output folder, i.e. beside ``storyexport.toml``
-    for the default ``dist``); each output folder has its own subfolder."""
+    for the default ``dist``); each output folder has its own subfolder. An
+    output URL (``s3://bucket/prefix``) keeps its state on this machine, in a
+    subfolder named by the URL."""
+    if is_url(out):
+        url = str(out)
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", url).strip("_")[:80]
+        return Path(site.state or STATE) / f"{name}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
+    out = Path(out)
     named = out if out.name else out.absolute()  # "dist" stays relative; "." is named by its path
     top = Path(site.state) if site.state else named.parent / STATE
     state = top / (named.name or "out")
@@ -91,78 +103,9 @@ def state_folder(out: Path, site: Site) -> Path:
     return state
 
 
-def safe_target(out: Path, rel: str) -> Path:
-    """``out / rel``, refusing anything that would land outside ``out``."""
-    target, top = (out / rel).resolve(), out.resolve()
-    if not target.is_relative_to(top) or target == top:
-        raise StoryExportError(f"refusing to write outside the output folder: {rel!r}", str(out))
-    return target
-
-
-def _start_writeback(fd: int) -> None:
-    """Ask the kernel to start writing the file's pages to disk now, without
-    waiting (Linux starts writeback of dirty pages for ``POSIX_FADV_DONTNEED``).
-    The one ``syncfs`` at the end of the export then finds them on their way
-    (a 100-article export to PDF, DOCX and EPUB writes 190 MB: its syncfs took
-    0.1 s of the run, and takes 6 ms this way)."""
-    advise = getattr(os, "posix_fadvise", None)
-    if advise is not None:
-        with contextlib.suppress(OSError):
-            advise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-
-
-def stage(target: Path, data: bytes, durable: bool = False) -> str:
-    """Write ``data`` to a new temporary file beside ``target`` and return
-    its path; :func:`atomic_write` (or the build, once it has checked the
-    article) then moves it over ``target`` in one rename. A failed write
-    leaves nothing behind; a killed process may leave the temporary file,
-    which the next export removes (:func:`_clean_stale_temp`)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            if durable:
-                os.fsync(f.fileno())
-            else:
-                _start_writeback(f.fileno())
-        os.chmod(tmp, 0o644)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return tmp
-
-
-def cannot_write(source: str, out: Path, rel: str, e: OSError) -> Diagnostic:
+def cannot_write(source: str, target: str, e: OSError) -> Diagnostic:
     """The located error for an output that could not be written."""
-    return Diagnostic(source, None, f"cannot write {out / rel}: {e.strerror or e}", "error")
-
-
-def atomic_write(target: Path, data: bytes, durable: bool = True) -> None:
-    """Write ``data`` so that ``target`` is either the old or the new file.
-
-    ``durable=False`` skips the per-file ``fsync``: a crash of the process
-    still never leaves a partial file (the rename comes after the complete
-    write), and the build makes everything durable at once before it writes
-    the manifest (see :meth:`Builder._run`)."""
-    tmp = stage(target, data, durable)
-    try:
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def make_folder(folder: Path, what: str) -> None:
-    """Create ``folder`` (and its parents), or say in one line why not."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:  # a file named like the folder, no permission, read-only disk
-        why = "is not a folder" if folder.exists() and not folder.is_dir() else f"cannot be used: {e.strerror or e}"
-        raise StoryExportError(f"{what} {folder} {why}") from None
+    return Diagnostic(source, None, f"cannot write {target}: {e.strerror or e}", "error")
 
 
 @contextlib.contextmanager
@@ -185,13 +128,6 @@ def locked(state: Path, wait: Callable[[], None] | None = None) -> Iterator[None
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _clean_stale_temp(out: Path) -> None:
-    """Remove temporary files a killed export left behind."""
-    for p in out.rglob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            p.unlink()
 
 
 # ------------------------------------------------------------------ worker
@@ -239,7 +175,7 @@ def _collect_after_job() -> None:
 class _Job:
     path: Path
     root: Path
-    out: Path  # the output folder, where the worker stages what it renders (see _Staged)
+    storage: Storage  # the output folder, where the worker stages what it renders (see _Staged)
     writers: tuple[str, ...]  # per-article writers to run for this source
     strict: bool = False
     digests: tuple[tuple[str, str], ...] = ()  # (family, writer that digests it) to compute
@@ -330,9 +266,9 @@ def _render_job(job: _Job) -> _Done:
             continue
         rel = writers[name].output_name(article.meta.slug, where)
         try:
-            outputs[name] = _Staged(rel, stage(safe_target(job.out, rel), data), len(data))
+            outputs[name] = _Staged(rel, job.storage.stage(rel, data), len(data))
         except OSError as e:
-            diags.add(cannot_write(str(job.path), job.out, rel, e))
+            diags.add(cannot_write(str(job.path), job.storage.display(rel), e))
     digests: dict[str, bytes] = {}
     for family, name in job.digests:
         data = _guarded(name, job.path, diags, functools.partial(_digest_json, writers[name], article, ctx))
@@ -351,28 +287,6 @@ def _digest_json(writer: Writer, article: Article, ctx: RenderContext) -> bytes:
     return json.dumps(writer.digest(article, ctx), ensure_ascii=True, sort_keys=True).encode("ascii")
 
 
-def _sync_filesystem(folder: Path) -> None:
-    """Make what was written under ``folder`` durable: ``syncfs`` flushes its
-    file system only (``os.sync`` would wait for every mounted one)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    syncfs = getattr(libc, "syncfs", None)
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        if syncfs is None or syncfs(fd) != 0:
-            os.sync()
-    finally:
-        os.close(fd)
-
-
-def _size(path: Path) -> int | None:
-    """A file's size, or None if it is missing (or not a file)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_size if stat.S_ISREG(st.st_mode) else None
-
-
 def _is_warning(w: Any) -> bool:
     """A warning as the manifest keeps it: ``[path, line or null, message]``."""
     return (isinstance(w, list) and len(w) == 3 and isinstance(w[0], str)
@@ -387,7 +301,7 @@ def site_verbose() -> bool:
 
 
 @functools.cache
-def _code_fingerprint() -> str:
+def code_fingerprint() -> str:
     """Hash of storyexport's own source, so an upgrade (or a local edit)
     re-renders what it may change."""
     h = hashlib.sha256()
@@ -399,7 +313,7 @@ def _code_fingerprint() -> str:
 @dataclass
 class Builder:
     root: Path
-    out: Path
+    out: Path | str  # a folder, or an fsspec URL (s3://bucket/prefix)
     theme: Theme
     site: Site
     writer_names: tuple[str, ...]
@@ -409,8 +323,10 @@ class Builder:
     strict: bool = False
     progress: Callable[[int, int, str], None] | None = None
     state: Path | None = None  # the bookkeeping folder; default: state_folder(out, site)
+    scheduler: str = LOCAL  # who runs the jobs (see scheduling.py)
 
     def __post_init__(self) -> None:
+        self.storage = open_storage(self.out)
         if self.state is None:
             self.state = state_folder(self.out, self.site)
         self._state: Path = self.state
@@ -445,7 +361,7 @@ class Builder:
                            if k not in ("config_path", "state", "editions")}, sort_keys=True)
         writer_code = sys.modules[type(w).__module__].__file__ or ""
         linked = ",".join(self.writer_names) if w.links_formats else ""  # what it links to
-        h = hashlib.sha256(f"{__version__}|{_code_fingerprint()}|{family or name}|{w.version}|"
+        h = hashlib.sha256(f"{__version__}|{code_fingerprint()}|{family or name}|{w.version}|"
                            f"{self.theme.fingerprint}|{site}|{compat.state()}|{linked}".encode())
         h.update(Path(writer_code).read_bytes() if writer_code else b"")
         return h.hexdigest()[:16]
@@ -455,7 +371,8 @@ class Builder:
         left in the output folder (its outputs are still cleaned up when
         stale; everything is rebuilt, as its entries name images by absolute
         path)."""
-        for path in (self._state / MANIFEST, self.out / LEGACY_MANIFEST):
+        legacy = [self.storage.local / LEGACY_MANIFEST] if self.storage.local else []
+        for path in (self._state / MANIFEST, *legacy):
             try:
                 return self._sane_manifest(json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError):
@@ -465,10 +382,12 @@ class Builder:
     def _remove_legacy(self) -> None:
         """Remove the bookkeeping earlier versions kept in the output folder,
         which would otherwise be published with it."""
+        if self.storage.local is None:
+            return
         for name in (LEGACY_MANIFEST, LEGACY_LOCK):
             with contextlib.suppress(OSError):
-                safe_target(self.out, name).unlink()
-        cache = self.out / LEGACY_CACHE
+                safe_target(self.storage.local, name).unlink()
+        cache = self.storage.local / LEGACY_CACHE
         if cache.is_dir() and not cache.is_symlink():
             shutil.rmtree(cache, ignore_errors=True)
 
@@ -560,12 +479,15 @@ class Builder:
 
     def run(self, sources: Sequence[Path]) -> BuildResult:
         res = BuildResult()
-        make_folder(self.out, "output folder")
+        self.storage.prepare()
         with locked(self._state, lambda: print("storyexport: waiting for another export into "
-                                               f"{self.out} to finish", file=sys.stderr)):
-            _clean_stale_temp(self.out)
-            _clean_stale_temp(self._state)
-            self._run(sources, res)
+                                               f"{self.storage.display()} to finish", file=sys.stderr)):
+            self.storage.clean_temp()
+            clean_temp_files(self._state)
+            try:
+                self._run(sources, res)
+            finally:  # what a killed worker staged, or an interrupted export
+                self.storage.clean_temp()
         return res
 
     def _plan(self, sources: Sequence[Path], manifest: dict[str, Any]) -> tuple[list[_Job], list[str]]:
@@ -583,7 +505,7 @@ class Builder:
             digests = tuple((f, n) for f, n in self.families.items()
                             if self.force or stale or not self._digest_fresh(entry, f))
             if todo or digests or self.force or stale:
-                jobs.append(_Job(path, self.root, self.out, todo, self.strict, digests))
+                jobs.append(_Job(path, self.root, self.storage, todo, self.strict, digests))
             else:
                 skipped.append(rel)
         return jobs, skipped
@@ -607,7 +529,7 @@ class Builder:
         where = Place(*(str((entry or {}).get(k, "")) for k in ("folder", "page", "downloads")))
         return (bool(out) and out.get("key") == self._env_key(name)
                 and out["path"] == self.writers[name].output_name((entry or {}).get("slug", ""), where)
-                and _size(self.out / out["path"]) == out["length"])  # missing or truncated: rebuilt
+                and self.storage.size(out["path"]) == out["length"])  # missing or truncated: rebuilt
 
     def _digest_fresh(self, entry: dict[str, Any] | None, family: str) -> bool:
         d = (entry or {}).get("digests", {}).get(family)
@@ -675,22 +597,22 @@ class Builder:
         # manifest, which does not vouch for them; and an output whose size is
         # not the recorded one is rebuilt (_fresh), so a truncated file heals.
         if res.written or jobs:
-            _sync_filesystem(self.out)
-            if self._state.stat().st_dev != self.out.stat().st_dev:  # the digests, elsewhere
-                _sync_filesystem(self._state)
+            self.storage.sync()
+            if not isinstance(self.storage, LocalStorage) or self.storage.device() != self._state.stat().st_dev:
+                sync_filesystem(self._state)  # the digests, elsewhere
         try:
             atomic_write(self._state / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
         except OSError as e:
-            self._error(res, cannot_write(str(self._state / MANIFEST), self._state, MANIFEST, e))
+            self._error(res, cannot_write(str(self._state / MANIFEST), str(self._state / MANIFEST), e))
         self._remove_legacy()
 
     def _write(self, rel: str, data: bytes, res: BuildResult, source: str = "", durable: bool = False) -> bool:
         """Write one output atomically; a failed write (full disk, permissions)
         is reported as an error and leaves no partial file."""
         try:
-            atomic_write(safe_target(self.out, rel), data, durable)
+            self.storage.write(rel, data)
         except OSError as e:
-            self._error(res, cannot_write(source or str(self.out / rel), self.out, rel, e))
+            self._error(res, cannot_write(source or self.storage.display(rel), self.storage.display(rel), e))
             return False
         res.written.append(rel)
         return True
@@ -703,20 +625,17 @@ class Builder:
         """Move a staged output over its target (one rename: the target is
         the old file or the new one, never a mix)."""
         try:
-            os.replace(staged.tmp, safe_target(self.out, staged.rel))
+            self.storage.commit(staged.tmp, staged.rel)
         except OSError as e:
-            with contextlib.suppress(OSError):
-                os.unlink(staged.tmp)
-            self._error(res, cannot_write(source, self.out, staged.rel, e))
+            self.storage.discard(staged.tmp)
+            self._error(res, cannot_write(source, self.storage.display(staged.rel), e))
             return False
         res.written.append(staged.rel)
         return True
 
-    @staticmethod
-    def _discard(d: _Done) -> None:
+    def _discard(self, d: _Done) -> None:
         for staged in d.outputs.values():
-            with contextlib.suppress(OSError):
-                os.unlink(staged.tmp)
+            self.storage.discard(staged.tmp)
 
     def _absorb(self, d: _Done, old: dict[str, Any] | None, entries: dict[str, Any], res: BuildResult) -> None:
         """Record one finished source and write its outputs."""
@@ -765,7 +684,7 @@ class Builder:
                 entry["digests"][family] = {"file": file, "key": self._digest_keys[family]}
             except OSError as e:
                 entry["digests"].pop(family, None)
-                self._error(res, cannot_write(str(d.path), self._state, file, e))
+                self._error(res, cannot_write(str(d.path), str(self._state / file), e))
 
     def _asset_rel(self, path: str) -> str:
         """An image's name in the manifest: its path below the source root
@@ -780,33 +699,19 @@ class Builder:
         if not jobs:
             return
         total = len(jobs)
-        if self.jobs <= 1 or total == 1:
+        if self.scheduler == LOCAL and (self.jobs <= 1 or total == 1):
             _init_worker(self.theme, self.site, (), formats=self.writer_names)
             _W["writers"] = self.writers
-            for i, job in enumerate(jobs, 1):
-                yield _run_job(job)
-                if self.progress:
-                    self.progress(i, total, self._rel(job.path))
-            return
-        needed = (*self.article_writers, *dict.fromkeys(self.families.values()))
-        workers = min(self.jobs, total)
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(self.theme, self.site, needed, True, self.writer_names)) as pool:
-            # A bounded window of jobs in flight, results taken in job order:
-            # when writing falls behind rendering, finished outputs wait in a
-            # few futures, not in thousands (memory flat in the corpus size).
-            todo = iter(jobs)
-            window: deque[Future[_Done]] = deque(pool.submit(_run_job, j)
-                                                 for j in itertools.islice(todo, IN_FLIGHT_PER_WORKER * workers))
-            done = 0
-            while window:
-                d = window.popleft().result()
-                for j in itertools.islice(todo, 1):
-                    window.append(pool.submit(_run_job, j))
-                done += 1
-                yield d
-                if self.progress:
-                    self.progress(done, total, self._rel(d.path))
+            done: Iterator[_Done] = map(_run_job, jobs)
+        else:
+            needed = (*self.article_writers, *dict.fromkeys(self.families.values()))
+            # the pool's workers manage their collector; a Dask worker's process is Dask's
+            initargs = (self.theme, self.site, needed, self.scheduler == LOCAL, self.writer_names)
+            done = results(self.scheduler, self.jobs, _run_job, jobs, _init_worker, initargs)
+        for i, d in enumerate(done, 1):
+            yield d
+            if self.progress:
+                self.progress(i, total, self._rel(d.path))
 
     def _check_slugs(self, entries: dict[str, Any], res: BuildResult) -> None:
         """Two sources with one slug would overwrite each other: both are errors."""
@@ -858,8 +763,7 @@ class Builder:
         for name in self.article_writers:
             files = self.writers[name].shared_files(ctx)
             for rel, data in files.items():
-                target = safe_target(self.out, rel)
-                if not target.is_file() or target.read_bytes() != data:
+                if self.storage.read(rel) != data:
                     self._write(rel, data, res)
             shared[name] = sorted(files)
         kept = {f for fs in shared.values() for f in fs}
@@ -870,14 +774,13 @@ class Builder:
     def _unlink(self, rel: str, res: BuildResult | None = None) -> None:
         """Remove an output no longer produced, and the folders it leaves
         empty (``archive/``, ``media/images/``), up to the output folder."""
-        target = safe_target(self.out, rel)
-        if not target.is_file():
+        if self.storage.size(rel) is None:
             return
         try:
-            target.unlink()
+            self.storage.remove(rel)
         except OSError as e:  # read-only folder: reported, the next export retries
-            d = Diagnostic(str(self.out / rel), None, f"cannot remove stale {self.out / rel}: {e.strerror or e}",
-                           "error")
+            where = self.storage.display(rel)
+            d = Diagnostic(where, None, f"cannot remove stale {where}: {e.strerror or e}", "error")
             self.diagnostics.add(d)
             self._undeleted.add(rel)
             if res is not None:
@@ -888,14 +791,6 @@ class Builder:
                 res.written.remove(rel)
             else:
                 res.removed.append(rel)
-        top = self.out.resolve()
-        for folder in target.parents:
-            if folder == top or not folder.is_relative_to(top):
-                break
-            try:
-                folder.rmdir()
-            except OSError:  # not empty
-                break
 
     def _collections(self, sources: Sequence[Path], entries: dict[str, Any], manifest: dict[str, Any],
                      res: BuildResult) -> None:
@@ -930,13 +825,13 @@ class Builder:
             key = f"{env}-{corpus}-{linked}"
             prev = colls.get(name, {})
             if (not self.force and prev.get("key") == key
-                    and all(_size(self.out / f) for f in prev.get("files", []))):  # none missing or emptied
+                    and all(self.storage.size(f) for f in prev.get("files", []))):  # none missing or emptied
                 res.skipped.append(name)
                 continue
             # files of the last export, made by this same code, theme and site, still whole:
             # the writer may keep them (Keyed) rather than make them again
             same_env = not self.force and str(prev.get("key", "")).startswith(env + "-")
-            ctx.previous = {f: k for f, k in prev.get("keys", {}).items() if same_env and _size(self.out / f)}
+            ctx.previous = {f: k for f, k in prev.get("keys", {}).items() if same_env and self.storage.size(f)}
             files: list[str] = []
             keys: dict[str, str] = {}
             ok = True

@@ -45,8 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("paths", nargs="*", type=Path, help="source files or folders (default: the configured source/)")
     e.add_argument("-f", "--format", action="append", default=[], metavar="NAME",
                    help="format to produce; repeat or comma-separate (default: all installed)")
-    e.add_argument("-o", "--out", type=Path, help="output folder (default: dist)")
-    e.add_argument("-j", "--jobs", type=int, default=0, help="parallel processes (default: number of CPUs)")
+    e.add_argument("-o", "--out", help="output folder, or an fsspec URL such as s3://bucket/prefix (default: dist)")
+    e.add_argument("-j", "--jobs", type=int, default=0,
+                   help="parallel processes, or Dask workers for dask-local (default: number of CPUs)")
+    e.add_argument("--scheduler", metavar="NAME",
+                   help="who runs the jobs: local (a process pool, the default), dask-local (a Dask LocalCluster) "
+                        "or the address of a running Dask scheduler (tcp://host:8786)")
     e.add_argument("--force", action="store_true", help="rebuild everything, ignoring the manifest")
     e.add_argument("--pdf-variant", choices=[v for v in PDF_VARIANTS if v], help="PDF/A or PDF/UA variant")
     _common(e)
@@ -181,41 +185,47 @@ def _sources(args: argparse.Namespace, site: Site) -> tuple[Path, list[Path]]:
     return root, paths
 
 
-def _builder(args: argparse.Namespace, site: Site, out: Path | None, quiet: bool
+def _builder(args: argparse.Namespace, site: Site, out: Path | str | None, quiet: bool
              ) -> tuple[Builder, Callable[[], Scan], list[Path]]:
     """The export the arguments ask for: its builder, a function listing
     its sources as they are now, and the folders and files they come from."""
     from .build import Builder
     from .readers import is_source, layout
+    from .scheduling import check_scheduler
+    from .storage import is_url
 
     theme = _theme(args, site)
     root, paths = _sources(args, site)
-    out = out or Path(site.out)
+    out = out or site.out
+    out = out if is_url(out) else Path(out)
+    scheduler = getattr(args, "scheduler", None) or site.scheduler
+    if why := check_scheduler(scheduler):
+        raise UsageError(f"--scheduler: {why}")
     for p in paths:
-        if p.is_dir() and out.resolve().is_relative_to(p.resolve()):
+        if isinstance(out, Path) and p.is_dir() and out.resolve().is_relative_to(p.resolve()):
             # the outputs would be written, and stale ones deleted, among the sources
             raise UsageError(f"output folder {out} is inside the source folder {p}")
     diags = Diagnostics(stream=None if quiet else sys.stderr)
     builder = Builder(root=root, out=out, theme=theme, site=site, writer_names=_formats(args.format, site),
                       diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=getattr(args, "force", False),
-                      strict=args.strict, progress=Progress(not quiet))
+                      strict=args.strict, progress=Progress(not quiet), scheduler=scheduler)
     return builder, lambda: layout.scan(paths, is_source), paths
 
 
 def _report(res: BuildResult, builder: Builder, verbose: bool, quiet: bool,
             passed_over: Mapping[str, int] | None = None) -> None:
-    out = builder.out
+    shown = builder.storage.display
     if verbose:
         for rel in res.written:
-            print(f"wrote {out / rel}")
+            print(f"wrote {shown(rel)}")
         for rel in res.skipped:
             print(f"unchanged {rel}")
         for rel in res.removed:
-            print(f"removed {out / rel}")
+            print(f"removed {shown(rel)}")
     if not quiet:
         print(f"storyexport: {res.articles} article(s); wrote {len(res.written)} file(s), "
               f"{len(res.skipped)} unchanged, {len(res.removed)} removed, {len(res.errors)} error(s), "
-              f"{len(builder.diagnostics.warnings)} warning(s){_passed_over(passed_over or {})} -> {out}",
+              f"{len(builder.diagnostics.warnings)} warning(s){_passed_over(passed_over or {})} -> {shown()}",
               file=sys.stderr)
 
 

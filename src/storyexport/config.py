@@ -59,6 +59,7 @@ class Site:
     out: str = "dist"
     state: str = ""  # the build's bookkeeping folder; "" = .storyexport beside the output folder
     formats: tuple[str, ...] = ()
+    scheduler: str = "local"  # who runs the jobs: local, dask-local or a Dask scheduler address
     pdf_variant: str = ""
     allowed_hosts: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
@@ -83,7 +84,7 @@ class Site:
 _SECTIONS = {
     "site": {"title", "description", "base_url", "language", "author", "author_email",
              "publisher", "logo", "feed_limit", "permalink"},
-    "build": {"theme", "source", "out", "state", "formats"},
+    "build": {"theme", "source", "out", "state", "formats", "scheduler"},
     "pdf": {"pdf_variant", "variant", "allowed_hosts"},
     "limits": {f.name for f in fields(Limits)},
     "source": {"git_dates", "syntax", "shortcodes"},
@@ -159,12 +160,17 @@ def load_config(path: Path | None) -> Site:
     if "feed_limit" in values and (not isinstance(values["feed_limit"], int) or values["feed_limit"] < 1):
         raise ConfigError("[site] feed_limit: expected a positive integer", where)
     for key in ("title", "description", "base_url", "language", "author", "author_email",
-                "publisher", "logo", "theme", "source", "out", "state", "pdf_variant", "permalink"):
+                "publisher", "logo", "theme", "source", "out", "state", "pdf_variant", "permalink", "scheduler"):
         if key in values and not isinstance(values[key], str):
             raise ConfigError(f"{key}: expected a string, got {values[key]!r}", where)
     if values.get("pdf_variant", "") not in PDF_VARIANTS:
         raise ConfigError(
             f"[pdf] variant: {values['pdf_variant']!r} is not one of {', '.join(PDF_VARIANTS[1:])}", where)
+    if values.get("scheduler"):
+        from .scheduling import check_scheduler
+
+        if why := check_scheduler(values["scheduler"]):
+            raise ConfigError(f"[build] scheduler: {why}", where)
     if values.get("permalink"):
         from .urls import check_pattern
 

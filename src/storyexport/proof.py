@@ -17,10 +17,10 @@ from typing import Any
 
 from lxml import etree
 
-from .build import atomic_write
 from .config import Site
 from .errors import Diagnostics, StoryExportError, UsageError
 from .readers import read_source
+from .storage import atomic_write
 from .theme import Theme
 from .writers import RenderContext, load
 
