@@ -4,9 +4,10 @@ byte-identical, for every registered writer."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from conftest import SEED, run_cli
+from conftest import SEED, SOURCE, run_cli
 from storyexport.writers import available
 
 ALL = ",".join(available())
@@ -27,6 +28,20 @@ def test_two_clean_builds_are_byte_identical(exported, tmp_path: Path) -> None: 
     assert {".pdf", ".docx", ".epub", ".html", ".xml", ".json"} <= extensions
     different = [k for k in a if a[k] != b[k]]
     assert different == []
+
+
+def test_the_sources_folder_does_not_change_the_bytes(exported, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A checkout elsewhere (another machine's path, a CI workspace) exports
+    the same bytes: no output depends on where the sources are (the PDF
+    names images by their content, not by their path)."""
+    first = exported(ALL)
+    moved = tmp_path / "elsewhere" / "deeper" / "source"
+    shutil.copytree(SOURCE, moved)
+    r = run_cli(str(moved), "--format", ALL, "--out", str(tmp_path / "out"), "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    a, b = files(first), files(tmp_path / "out")
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
 
 
 def test_dump_prints_the_model_as_json() -> None:

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -35,12 +38,20 @@ CONNECT_TIMEOUT = "30s"
 
 class Setup(WorkerPlugin):
     """Runs the build's worker initialiser in every worker process, those
-    that join later included."""
+    that join later included, in the client's working folder: the jobs name
+    sources as the client does (``source/x.md``), and a worker on another
+    machine sees them through a shared file system at the same path."""
 
-    def __init__(self, init: Callable[..., None], initargs: tuple[Any, ...]) -> None:
-        self.init, self.initargs = init, initargs
+    def __init__(self, init: Callable[..., None], initargs: tuple[Any, ...], cwd: str, ours: bool) -> None:
+        self.init, self.initargs, self.cwd, self.ours = init, initargs, cwd, ours
 
     def setup(self, worker: Any) -> None:
+        if self.ours and threading.current_thread() is threading.main_thread():
+            # A terminal's Ctrl-C reaches the LocalCluster's workers too: it is the
+            # client's to handle (it cancels and closes the cluster), not theirs to print
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with contextlib.suppress(OSError):  # not there: each job then fails, located, naming its source
+            os.chdir(self.cwd)
         self.init(*self.initargs)
 
 
@@ -94,7 +105,7 @@ def dask_results(address: str | None, workers: int, run: Callable[[J], R], jobs:
     cancels what is still queued or running."""
     with connect(address, workers) as client:
         count = check_workers(client)
-        client.register_plugin(Setup(init, initargs), name="storyexport-setup")
+        client.register_plugin(Setup(init, initargs, os.getcwd(), address is None), name="storyexport-setup")
         submitted: list[Any] = []
 
         def submit(job: J) -> Any:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .. import __version__
 from ..compat.weasyprint import html_document, restrict_fonts, share_image_stream, tune
@@ -395,8 +397,12 @@ class PdfWriter(Writer):
 
     @staticmethod
     def image_url(asset: Asset) -> str:
-        """How the page names an image: its file, and its hash for the cache."""
-        return f"{_file_uri(asset.path)}?sha256={asset.sha256}"
+        """How the page names an image: by its content, never by its folder
+        (see :data:`pdf_fetch.ASSET_HOST`), so the PDF's bytes do not depend
+        on where the sources are."""
+        from .pdf_fetch import ASSET_HOST
+
+        return f"https://{ASSET_HOST}/{asset.sha256}/{quote(os.fsencode(Path(asset.path).name))}"
 
     def render_html(self, html: str, info: DocInfo, assets: Iterable[Asset], ctx: RenderContext,
                     article: Article | None, extra_css: tuple[Any, ...] = ()) -> bytes:
@@ -409,8 +415,10 @@ class PdfWriter(Writer):
 
         from .pdf_fetch import SafeFetcher
 
+        assets = list(assets)
         fetcher = SafeFetcher(
             files=[a.path for a in assets], dirs=self._theme_dirs(), hosts=self.site.allowed_hosts,
+            assets={a.sha256: a.path for a in assets},
             on_refuse=lambda url, why: ctx.warn(article, f"pdf: resource not loaded: {url} ({why})"))
         options = self.options(info, eng.css, extra_css)
         try:

@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import mimetypes
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..safeio import read_regular_file
+
+ASSET_HOST = "asset.storyexport.invalid"
+"""The host of an article image's address inside the PDF's HTML: the address
+names the image by its content (``https://asset.storyexport.invalid/SHA256/NAME``),
+not by where the source tree is, because WeasyPrint names each image object
+after a hash of its address; a folder path would make the PDF's bytes depend
+on where the sources were checked out. ``.invalid`` never resolves (RFC 2606):
+only this fetcher answers it."""
 
 Refusal = Callable[[str, str], None]
 """Called with (url, reason) when a resource is refused."""
@@ -41,13 +49,15 @@ class SafeFetcher(URLFetcher):
     """Serve only vetted local files, ``data:`` and allowed hosts."""
 
     def __init__(self, files: Iterable[str] = (), dirs: Iterable[str] = (), hosts: Iterable[str] = (),
-                 on_refuse: Refusal | None = None, timeout: float = 10) -> None:
+                 on_refuse: Refusal | None = None, timeout: float = 10,
+                 assets: Mapping[str, str] | None = None) -> None:
         super().__init__(timeout=timeout, allowed_protocols=("file", "data", "http", "https"),
                          allow_redirects=False, fail_on_errors=False)
         self.files = frozenset(_real(f) for f in files)
         self.dirs = tuple(_real(d) for d in dirs)
         self.hosts = frozenset(h.lower().strip() for h in hosts if h.strip())
         self.on_refuse = on_refuse
+        self.assets = dict(assets or {})  # sha256 -> path of a vetted asset (see ASSET_HOST)
 
     def refuse(self, url: str, reason: str) -> RefusedResource:
         if self.on_refuse is not None:
@@ -64,6 +74,11 @@ class SafeFetcher(URLFetcher):
             return super().fetch(url, headers)
         if scheme == "file":
             return self._file(url, parts.netloc, parts.path)
+        if scheme == "https" and (parts.hostname or "").lower() == ASSET_HOST:
+            digest = parts.path.lstrip("/").split("/", 1)[0]
+            if digest not in self.assets:
+                raise self.refuse(url, "not one of the article's images")
+            return self._file(url, "", self.assets[digest], quoted=False)
         if scheme in ("http", "https"):
             host = (parts.hostname or "").lower()
             if host and host in self.hosts:
@@ -77,13 +92,13 @@ class SafeFetcher(URLFetcher):
             return True
         return any(real == d or real.startswith(d.rstrip(os.sep) + os.sep) for d in self.dirs)
 
-    def _file(self, url: str, netloc: str, path: str) -> URLFetcherResponse:
+    def _file(self, url: str, netloc: str, path: str, quoted: bool = True) -> URLFetcherResponse:
         if netloc not in ("", "localhost"):
             raise self.refuse(url, "file URL on another host")
         # Decoded once (``url2pathname`` would decode a second time, so a file
         # named "a%41.png" became "aA.png"); bytes that are not UTF-8 come
         # back as the surrogates Python uses for such file names.
-        real = _real(unquote(path, errors="surrogateescape"))
+        real = _real(unquote(path, errors="surrogateescape") if quoted else path)
         if not self.allowed_path(real):
             raise self.refuse(url, "outside the article's assets and the theme")
         try:
