@@ -31,13 +31,14 @@ def files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def project(tmp: Path, sources: Path) -> Path:
-    """A project folder: the sources and a config whose state stays in it."""
+def project(tmp: Path, sources: Path, state: str = "") -> Path:
+    """A project folder: the sources and a config whose state stays in it
+    (or in ``state``, a URL)."""
     tmp.mkdir(parents=True, exist_ok=True)
     shutil.copytree(sources, tmp / "src")
     (tmp / "storyexport.toml").write_text(
         '[site]\ntitle = "Cluster"\nbase_url = "https://news.example.org/"\nfeed_limit = 4\n'
-        f'[build]\nsource = "src"\nstate = "{tmp / "state"}"\n')
+        f'[build]\nsource = "src"\nstate = "{state or tmp / "state"}"\n')
     return tmp
 
 
@@ -279,9 +280,12 @@ def _bucket(env: dict[str, str], bucket: str) -> object:
 def test_s3_storage_through_s3fs(reference: tuple[Path, dict[str, bytes]], s3: dict[str, str],
                                  tmp_path: Path) -> None:
     fs: object = _bucket(s3, "newsroom")
-    proj = project(tmp_path, SOURCE)
-    r = export(proj, "s3://newsroom/site", env=s3)
+    proj = project(tmp_path, SOURCE, state="s3://newsroom/state")  # the bookkeeping in the bucket too
+    r = export(proj, "s3://newsroom/site", "--scheduler", "dask-local", env=s3)
     assert r.returncode == 0, r.stderr
+    state = [k for k in fs.find("newsroom/state")]  # type: ignore[attr-defined]
+    assert [k for k in state if k.endswith("/manifest.json")] and any("/cache/" in k for k in state)
+    assert not (proj / "state").exists() or not list((proj / "state").rglob("manifest.json"))
     keys = sorted(k for k in fs.find("newsroom/site"))  # type: ignore[attr-defined]
     assert [k.removeprefix("newsroom/site/") for k in keys] == sorted(reference[1])  # no temporary key left
     assert all(fs.cat_file(f"newsroom/site/{rel}") == data  # type: ignore[attr-defined]

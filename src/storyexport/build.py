@@ -38,15 +38,13 @@ from .readers import is_source, layout, read_source
 from .safeio import read_regular_file
 from .scheduling import LOCAL, results
 from .storage import (
+    FsspecStorage,
     LocalStorage,
     Storage,
-    atomic_write,
-    clean_temp_files,
     is_url,
     make_folder,
     open_storage,
     safe_target,
-    sync_filesystem,
 )
 from .theme import Theme
 from .urls import Place, is_place, story_place
@@ -81,26 +79,43 @@ def find_sources(paths: Sequence[Path], root: Path) -> list[Path]:
 # ----------------------------------------------------------------- writes
 
 
+def _state_name(out: Path | str) -> str:
+    """The subfolder of the state that belongs to the output ``out``."""
+    if is_url(out):
+        url = str(out)
+        return f"{re.sub(r'[^A-Za-z0-9._-]+', '_', url).strip('_')[:80]}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
+    out = Path(out)
+    return (out if out.name else out.absolute()).name or "out"
+
+
 def state_folder(out: Path | str, site: Site) -> Path:
     """Where the build keeps its bookkeeping for the output folder ``out``
     (manifest, digest cache, lock): never inside ``out``, so the output folder
     can be published as it is. ``[build] state`` names the folder (default
     ``.storyexport`` beside the output folder, i.e. beside ``storyexport.toml``
     for the default ``dist``); each output folder has its own subfolder. An
-    output URL (``s3://bucket/prefix``) keeps its state on this machine, in a
-    subfolder named by the URL."""
-    if is_url(out):
-        url = str(out)
-        name = re.sub(r"[^A-Za-z0-9._-]+", "_", url).strip("_")[:80]
-        return Path(site.state or STATE) / f"{name}-{hashlib.sha256(url.encode()).hexdigest()[:8]}"
+    output URL (``s3://bucket/prefix``) keeps its state in ``.storyexport``
+    here; a state URL keeps only the lock here (see :func:`state_store`)."""
+    if is_url(out) or is_url(site.state):
+        return Path(site.state if site.state and not is_url(site.state) else STATE) / _state_name(out)
     out = Path(out)
     named = out if out.name else out.absolute()  # "dist" stays relative; "." is named by its path
     top = Path(site.state) if site.state else named.parent / STATE
-    state = top / (named.name or "out")
+    state = top / _state_name(out)
     if state.absolute().resolve().is_relative_to(out.absolute().resolve()):
         raise StoryExportError(f"the state folder {state} must not be inside the output folder {out}",
                                site.config_path)
     return state
+
+
+def state_store(out: Path | str, site: Site, folder: Path) -> Storage:
+    """Where the manifest and the feeds' digests live: the local state
+    folder, or the storage ``[build] state`` names by URL (beside outputs
+    in a bucket, say, so that any machine can continue the archive's
+    incremental exports). The lock is always local: object stores have none."""
+    if is_url(site.state):
+        return FsspecStorage(f"{site.state.rstrip('/')}/{_state_name(out)}")
+    return LocalStorage(folder)
 
 
 def cannot_write(source: str, target: str, e: OSError) -> Diagnostic:
@@ -329,7 +344,8 @@ class Builder:
         self.storage = open_storage(self.out)
         if self.state is None:
             self.state = state_folder(self.out, self.site)
-        self._state: Path = self.state
+        self._state: Path = self.state  # local: the lock, and the state unless [build] state is a URL
+        self.state_store = state_store(self.out, self.site, self._state)
         self.writers = {n: load(n)(self.theme, self.site) for n in self.writer_names}
         self.article_writers = tuple(n for n, w in self.writers.items() if w.scope == "article")
         self.collection_writers = tuple(n for n, w in self.writers.items() if w.scope == "collection")
@@ -372,11 +388,13 @@ class Builder:
         stale; everything is rebuilt, as its entries name images by absolute
         path)."""
         legacy = [self.storage.local / LEGACY_MANIFEST] if self.storage.local else []
-        for path in (self._state / MANIFEST, *legacy):
-            try:
+        with contextlib.suppress(OSError, ValueError):
+            data = self.state_store.read(MANIFEST)
+            if data is not None:
+                return self._sane_manifest(json.loads(data.decode("utf-8")))
+        for path in legacy:
+            with contextlib.suppress(OSError, ValueError):
                 return self._sane_manifest(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                continue
         return self._sane_manifest(None)
 
     def _remove_legacy(self) -> None:
@@ -483,7 +501,7 @@ class Builder:
         with locked(self._state, lambda: print("storyexport: waiting for another export into "
                                                f"{self.storage.display()} to finish", file=sys.stderr)):
             self.storage.clean_temp()
-            clean_temp_files(self._state)
+            self.state_store.clean_temp()
             try:
                 self._run(sources, res)
             finally:  # what a killed worker staged, or an interrupted export
@@ -533,7 +551,7 @@ class Builder:
 
     def _digest_fresh(self, entry: dict[str, Any] | None, family: str) -> bool:
         d = (entry or {}).get("digests", {}).get(family)
-        return bool(d) and d.get("key") == self._digest_keys[family] and (self._state / d["file"]).is_file()
+        return bool(d) and d.get("key") == self._digest_keys[family] and self.state_store.size(d["file"]) is not None
 
     def _digest_file(self, family: str, rel: str) -> str:
         """Where a source's digest is kept, relative to the state folder:
@@ -598,12 +616,14 @@ class Builder:
         # not the recorded one is rebuilt (_fresh), so a truncated file heals.
         if res.written or jobs:
             self.storage.sync()
-            if not isinstance(self.storage, LocalStorage) or self.storage.device() != self._state.stat().st_dev:
-                sync_filesystem(self._state)  # the digests, elsewhere
+            if not (isinstance(self.storage, LocalStorage) and isinstance(self.state_store, LocalStorage)
+                    and self.storage.device() == self.state_store.device()):
+                self.state_store.sync()  # the digests, elsewhere
         try:
-            atomic_write(self._state / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+            self.state_store.write(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), durable=True)
         except OSError as e:
-            self._error(res, cannot_write(str(self._state / MANIFEST), str(self._state / MANIFEST), e))
+            where = self.state_store.display(MANIFEST)
+            self._error(res, cannot_write(where, where, e))
         self._remove_legacy()
 
     def _write(self, rel: str, data: bytes, res: BuildResult, source: str = "", durable: bool = False) -> bool:
@@ -680,11 +700,11 @@ class Builder:
                 continue
             file = self._digest_file(family, rel)
             try:
-                atomic_write(safe_target(self._state, file), d.digests[family], durable=False)
+                self.state_store.write(file, d.digests[family])
                 entry["digests"][family] = {"file": file, "key": self._digest_keys[family]}
             except OSError as e:
                 entry["digests"].pop(family, None)
-                self._error(res, cannot_write(str(d.path), str(self._state / file), e))
+                self._error(res, cannot_write(str(d.path), self.state_store.display(file), e))
 
     def _asset_rel(self, path: str) -> str:
         """An image's name in the manifest: its path below the source root
@@ -748,7 +768,7 @@ class Builder:
             for d in (e or {}).get("digests", {}).values():
                 if d["file"] not in keep_digests:  # bookkeeping: not reported
                     with contextlib.suppress(OSError):
-                        safe_target(self._state, d["file"]).unlink()
+                        self.state_store.remove(d["file"])
         for e in new.values():
             if e and e.get("error"):
                 e["outputs"] = {}
@@ -809,7 +829,7 @@ class Builder:
         ctx = RenderContext(self.theme, self.site, self.diagnostics, outputs, source_root=self.root,
                             formats=self.writer_names)
         articles = LazyArticles(good, self.root, self.site)
-        digests = {f: DigestStore([self._state / d["file"] for p in good
+        digests = {f: DigestStore(self.state_store, [d["file"] for p in good
                                    if (d := entries[self._rel(p)].get("digests", {}).get(f))])
                    for f in self.families}
         # feeds link to per-article files (enclosures): their set and sizes are inputs too
@@ -873,7 +893,8 @@ class DigestStore(Sequence[Mapping[str, Any]]):
     """The corpus's digests for one family, read from the cache on demand
     (a few held), so a feed over a large archive holds no story's text."""
 
-    def __init__(self, files: Sequence[Path], cache: int = 64) -> None:
+    def __init__(self, store: Storage, files: Sequence[str], cache: int = 64) -> None:
+        self.store = store
         self.files = list(files)
         self._cache: dict[int, Mapping[str, Any]] = {}
         self._limit = cache
@@ -897,22 +918,22 @@ class DigestStore(Sequence[Mapping[str, Any]]):
         """Remove digest ``i``, which its writer could not use: the next
         export computes it again. The error names the file."""
         with contextlib.suppress(OSError):
-            self.files[i].unlink()
-        return Diagnostic(str(self.files[i]), None, f"{why}; damaged cache file removed: the next export "
-                                                    "computes it again", "error")
+            self.store.remove(self.files[i])
+        return Diagnostic(self.store.display(self.files[i]), None, f"{why}; damaged cache file removed: the next "
+                                                                   "export computes it again", "error")
 
-    @staticmethod
-    def _load(file: Path) -> Mapping[str, Any]:
+    def _load(self, file: str) -> Mapping[str, Any]:
         """One digest; a damaged one is removed (so the next export computes
         it again) and reported as an error, not a traceback."""
         try:
-            d = json.loads(file.read_bytes())
+            d = json.loads(self.store.read(file) or b"")
         except (OSError, ValueError):
             d = None
         if not isinstance(d, dict):
             with contextlib.suppress(OSError):
-                file.unlink()
-            raise StoryExportError("damaged cache file, removed: the next export computes it again", str(file))
+                self.store.remove(file)
+            raise StoryExportError("damaged cache file, removed: the next export computes it again",
+                                   self.store.display(file))
         return d
 
 

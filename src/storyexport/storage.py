@@ -67,8 +67,10 @@ class Storage(ABC):
     def discard(self, token: str) -> None:
         """Forget a staged output (never raises)."""
 
-    def write(self, rel: str, data: bytes) -> None:
-        """Stage and commit at once: ``rel`` is the old bytes or the new, never a mix."""
+    def write(self, rel: str, data: bytes, durable: bool = False) -> None:
+        """Stage and commit at once: ``rel`` is the old bytes or the new, never
+        a mix. ``durable``: on the disk before this returns (the manifest),
+        rather than at the next :meth:`sync`."""
         token = self.stage(rel, data)
         try:
             self.commit(token, rel)
@@ -227,6 +229,9 @@ class LocalStorage(Storage):
 
     def commit(self, token: str, rel: str) -> None:
         os.replace(token, safe_target(self.folder, rel))
+
+    def write(self, rel: str, data: bytes, durable: bool = False) -> None:
+        atomic_write(safe_target(self.folder, rel), data, durable)
 
     def discard(self, token: str) -> None:
         with contextlib.suppress(OSError):

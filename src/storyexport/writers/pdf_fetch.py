@@ -17,6 +17,7 @@ from __future__ import annotations
 import mimetypes
 import os
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -78,7 +79,8 @@ class SafeFetcher(URLFetcher):
             digest = parts.path.lstrip("/").split("/", 1)[0]
             if digest not in self.assets:
                 raise self.refuse(url, "not one of the article's images")
-            return self._file(url, "", self.assets[digest], quoted=False)
+            path = self.assets[digest]  # messages name the file, as for any file: URL
+            return self._file(Path(path).absolute().as_uri(), "", path, quoted=False)
         if scheme in ("http", "https"):
             host = (parts.hostname or "").lower()
             if host and host in self.hosts:
