@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__, compat
-from ..build import LazyArticles, _code_fingerprint, _size, atomic_write
+from ..build import LazyArticles, code_fingerprint
 from ..errors import Diagnostic, StoryExportError
 from . import output_name, render
 from .command import empty_warning
@@ -69,25 +69,24 @@ class EditionBuild:
         self.good = [p for p in sources if (e := entries.get(builder._rel(p))) and not e.get("error")]
         self.hashes = {builder._rel(p): entries[builder._rel(p)]["hash"] for p in self.good}
         self.by_path = {str(p): builder._rel(p) for p in self.good}
-        self.record_file = builder._state / RECORD
         self._articles: LazyArticles | None = None
 
     def environment(self, spec: EditionSpec, formats: Sequence[str]) -> str:
         b = self.b
         site = {k: str(v) for k, v in vars(b.site).items() if k not in ("config_path", "state", "editions")}
-        return _hash(__version__, _code_fingerprint(), b.theme.fingerprint, site, compat.state(), spec.key(),
+        return _hash(__version__, code_fingerprint(), b.theme.fingerprint, site, compat.state(), spec.key(),
                      list(formats))
 
     def load(self) -> dict[str, dict[str, Any]]:
         try:
-            return _sane(json.loads(self.record_file.read_text(encoding="utf-8")))
+            return _sane(json.loads((self.b.state_store.read(RECORD) or b"").decode("utf-8")))
         except (OSError, ValueError):
             return {}
 
     def current(self, rec: dict[str, Any] | None, key_name: str, key: str, formats: Sequence[str]) -> bool:
         """Whether the recorded files of an edition stand for ``key`` and are whole."""
         return (not self.b.force and rec is not None and rec.get(key_name) == key and set(rec["files"]) == set(formats)
-                and all(_size(self.b.out / f["path"]) == f["length"] for f in rec["files"].values()))
+                and all(self.b.storage.size(f["path"]) == f["length"] for f in rec["files"].values()))
 
     def articles(self) -> LazyArticles:
         if self._articles is None:
@@ -119,11 +118,11 @@ class EditionBuild:
                 if fmt not in new.get(slug, {}).get("files", {}):
                     self.b._unlink(f["path"], self.res)
         try:
-            atomic_write(self.record_file, json.dumps({"format": 1, "editions": new}, indent=1,
-                                                      sort_keys=True).encode())
+            self.b.state_store.write(RECORD, json.dumps({"format": 1, "editions": new}, indent=1,
+                                                        sort_keys=True).encode())
         except OSError as e:
-            self.b._error(self.res, Diagnostic(str(self.record_file), None, f"cannot write: {e.strerror or e}",
-                                               "error"))
+            where = self.b.state_store.display(RECORD)
+            self.b._error(self.res, Diagnostic(where, None, f"cannot write: {e.strerror or e}", "error"))
         return new
 
     def edition(self, spec: EditionSpec, formats: Sequence[str], env: str, everything: str,

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..build import atomic_write, make_folder, safe_target
 from ..config import Site
 from ..errors import Diagnostic, Diagnostics, StoryExportError, UsageError
 from ..model import Article
 from ..readers import is_source, layout, read_source
+from ..storage import atomic_write, make_folder, safe_target
 from ..theme import Theme
 from ..writers import RenderContext, load
 from . import render

@@ -83,6 +83,5 @@ def write_feeds(builder: Builder, made: Mapping[str, Mapping[str, Any]], res: Bu
         doc = Document(channel, tuple(listed), rel, url_of(site, rel), url_of(site, rel), (), False,
                        max(i.updated for i in listed))
         data = writer.serialize(doc)
-        target = builder.out / rel
-        if not target.is_file() or target.read_bytes() != data:
+        if builder.storage.read(rel) != data:
             builder._write(rel, data, res)
