@@ -17,11 +17,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import corpus  # noqa: E402
+import corpus
 
 FORMATS = "html,docx,epub,rss,atom,jsonfeed"
 # Runs the CLI in this process and reports its own CPU time and that of its
