@@ -348,3 +348,58 @@ def test_wordpress_com_namespaces_and_bare_addresses(tmp_path: Path) -> None:
     assert [a.name for a in wall.authors] == ["News Desk"] and wall.description == "The harbour wall has reopened."
     text = words(m.plain_text(read(out / "ferry-timetable-2.md")))
     assert "Embedded content: https://vimeo.com/777 Second paragraph." in text
+
+
+WORDLESS = """
+<item><title>Harbour at dusk</title><link>https://gazette.example.org/2020/03/dusk/</link>
+<content:encoded><![CDATA[<a href="https://gazette.example.org/wp-content/uploads/2020/03/ferry.png"><img
+ class="alignnone wp-image-21 size-large" src="https://gazette.example.org/wp-content/uploads/2020/03/ferry.png"
+ alt="" width="604" height="453" /></a>]]></content:encoded>
+<wp:post_id>30</wp:post_id><wp:post_date_gmt>2020-03-04 18:00:00</wp:post_date_gmt><wp:post_name>dusk</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+<category domain="post_format" nicename="post-format-image"><![CDATA[Image]]></category></item>
+<item><title>Gulls over the pier</title><link>https://gazette.example.org/2020/03/gulls/</link>
+<content:encoded><![CDATA[<!-- wp:image -->
+<figure class="wp-block-image"><img src="https://photos.example.net/gulls.jpg" alt=""/></figure>
+<!-- /wp:image -->]]></content:encoded>
+<wp:post_id>31</wp:post_id><wp:post_date_gmt>2020-03-05 18:00:00</wp:post_date_gmt><wp:post_name>gulls</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+<item><title>Nothing to add</title><link>https://gazette.example.org/2020/03/nothing/</link>
+<content:encoded><![CDATA[]]></content:encoded>
+<wp:post_id>32</wp:post_id><wp:post_date_gmt>2020-03-06 18:00:00</wp:post_date_gmt><wp:post_name>nothing</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+<item><title></title><content:encoded><![CDATA[<ul><li></li></ul>]]></content:encoded>
+<wp:post_id>33</wp:post_id><wp:post_date_gmt>2020-03-07 18:00:00</wp:post_date_gmt>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+"""
+
+
+def test_image_only_and_empty_posts_import_and_export(tmp_path: Path) -> None:
+    """A post that is only an image is a story: the image's alt text from the
+    media library, else the post's title, gives it words; a post published
+    with no content keeps its title as its body. Only a post with neither
+    title nor words is skipped. Each exports to every format."""
+    wxr = tmp_path / "wordless.xml"
+    wxr.write_text(WXR.read_text().replace("</channel>", WORDLESS + "</channel>"))
+    src = tmp_path / "src"
+    r = run_cli("import", "wordpress", str(wxr), "--out", str(src))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("storyexport import: 6 imported"), r.stderr
+    assert "1 empty posts" in r.stderr and "post 33 '': no title and no body text; not imported" in r.stderr
+    assert "post 31 'gulls': no words but an image without alt text; the title is its alt text" in r.stderr
+    assert "post 32 'nothing': no body text; the title stands as the body" in r.stderr
+    dusk, gulls, nothing = (read(src / f"{slug}.md") for slug in ("dusk", "gulls", "nothing"))
+    assert dusk.meta.title == "Harbour at dusk" and words(m.plain_text(dusk)).endswith("A white ferry")
+    assert words(m.plain_text(gulls)) == "Gulls over the pier Gulls over the pier"
+    assert words(m.plain_text(nothing)) == "Nothing to add Nothing to add"
+    dist = tmp_path / "dist"
+    r = run_cli(str(src), "--out", str(dist), "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    for slug in ("dusk", "gulls", "nothing"):
+        for ext in ("pdf", "docx", "epub", "html"):
+            assert (dist / f"{slug}.{ext}").stat().st_size > 0
+    assert "A white ferry" in (dist / "dusk.html").read_text()
+    assert subprocess.run(["pdftotext", str(dist / "gulls.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout.count("Gulls over the pier") == 2
+    r = run_cli("check", str(dist))
+    assert r.returncode == 0, r.stdout + r.stderr

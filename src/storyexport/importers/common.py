@@ -10,13 +10,14 @@ imported story and a hand-written one mean the same thing.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from .. import model as m
@@ -102,8 +103,7 @@ class Tally:
 
     def convert(self, make: Callable[[], Story | None]) -> Story | None:
         """The story ``make`` returns, once it is one the Markdown reader will
-        take: with words in its body (else skipped, with a warning) and a
-        title (else its first words, with a warning)."""
+        take (see :meth:`readable`)."""
         try:
             story = make()
         except SourceError as e:
@@ -111,18 +111,78 @@ class Tally:
             self.diagnostics.add(e.diagnostic())
             return None
         if story is not None:
-            words = " ".join(m.plain_text(m.Article(m.Meta("", "", datetime(1970, 1, 1)), story.blocks,
-                                                    story.footnotes)).split())
-            if not words:
-                self.diagnostics.warn(self.path, story.line, f"{story.name}: no body text; not imported")
-                story = None
-            elif not str(story.front.get("title", "")).strip():
-                title = first_sentence(story.blocks) or " ".join(words.split()[:12]) + (
-                    " …" if len(words.split()) > 12 else "")
-                self.diagnostics.warn(self.path, story.line, f"{story.name}: no title; using {title!r}")
-                story.front = {"title": title, **story.front}
+            story = self.readable(story)
         self.counts[self.noun if story is not None else f"empty {self.noun}"] += 1
         return story
+
+    def readable(self, story: Story) -> Story | None:
+        """The Markdown reader refuses a body without words. A story with a
+        title still has one: its images without alt text take the title as
+        their alt text (an image-only post), else the title stands as the
+        body (a post published empty); each with a warning. Without words
+        or title it is skipped, with a warning. A story without a title
+        gets its first sentence (or first words), with a warning."""
+        words = " ".join(m.plain_text(m.Article(m.Meta("", "", datetime(1970, 1, 1)), story.blocks,
+                                                story.footnotes)).split())
+        title = " ".join(str(story.front.get("title", "")).split())
+        if not words and not title:
+            self.diagnostics.warn(self.path, story.line, f"{story.name}: no title and no body text; not imported")
+            return None
+        if not words:
+            blocks = map_nodes(story.blocks, m.Image,
+                               lambda img: img if img.alt.strip() else dataclasses.replace(img, alt=title))
+            if blocks != story.blocks:
+                self.diagnostics.warn(self.path, story.line, f"{story.name}: no words but an image without alt "
+                                                             "text; the title is its alt text")
+            else:
+                blocks += (m.Para((m.Text(title),)),)
+                self.diagnostics.warn(self.path, story.line, f"{story.name}: no body text; the title stands as "
+                                                             "the body")
+            story.blocks = blocks
+        elif not title:
+            title = first_sentence(story.blocks) or " ".join(words.split()[:12]) + (
+                " …" if len(words.split()) > 12 else "")
+            self.diagnostics.warn(self.path, story.line, f"{story.name}: no title; using {title!r}")
+            story.front = {"title": title, **story.front}
+        return story
+
+
+N = TypeVar("N")
+
+
+def map_nodes(blocks: tuple[m.Block, ...], kind: type[N], fn: Callable[[N], N]) -> tuple[m.Block, ...]:
+    """``blocks`` with every node of ``kind`` (at any depth) replaced by
+    ``fn(node)``; unchanged nodes stay the same objects."""
+
+    def one(node: Any) -> Any:
+        if isinstance(node, kind):
+            return fn(node)
+        if isinstance(node, tuple):
+            new = tuple(one(x) for x in node)
+            return node if all(a is b for a, b in zip(new, node, strict=True)) else new
+        if dataclasses.is_dataclass(node) and not isinstance(node, type):
+            changes = {f.name: v for f in dataclasses.fields(node)
+                       if (v := one(getattr(node, f.name))) is not getattr(node, f.name)}
+            return dataclasses.replace(node, **changes) if changes else node
+        return node
+
+    result: tuple[m.Block, ...] = one(blocks)
+    return result
+
+
+@dataclass
+class BaseImport:
+    """What every importer holds: its input, the site, where messages go,
+    and the :class:`Tally` of what it did (imported entries counted under
+    ``noun``)."""
+
+    noun: ClassVar[str] = "stories"
+    path: Path
+    site: Site
+    diagnostics: Diagnostics
+
+    def __post_init__(self) -> None:
+        self.tally = Tally(self.diagnostics, self.noun, str(self.path))
 
 
 def html_blocks(html: str, ctx: ImportContext, line: int | None) -> tuple[m.Block, ...]:

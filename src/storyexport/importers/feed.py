@@ -15,7 +15,6 @@ import html
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -25,10 +24,9 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 
 from .. import model as m
-from ..config import Site
-from ..errors import Diagnostics, SourceError
+from ..errors import SourceError
 from . import safexml
-from .common import ImportContext, Story, Tally, html_blocks, html_text, language, lift_footnotes
+from .common import BaseImport, ImportContext, Story, html_blocks, html_text, language, lift_footnotes
 from .htmlprep import prepare
 from .output import front
 
@@ -75,14 +73,8 @@ def _when(value: Any) -> datetime | None:
     return None
 
 
-@dataclass
-class FeedImport:
-    path: Path
-    site: Site
-    diagnostics: Diagnostics
-
-    def __post_init__(self) -> None:
-        self.tally = Tally(self.diagnostics, "items", str(self.path))
+class FeedImport(BaseImport):
+    noun = "items"
 
     def stories(self) -> Iterator[Story]:
         lines = _item_lines(self.path)
@@ -120,9 +112,6 @@ class FeedImport:
         wrapper = _LANG_WRAPPER.match(body)
         lang = language(wrapper.group(1) if wrapper else str(detail.get("language") or "")) or self.lang
         blocks, notes = lift_footnotes(html_blocks(prepare(body, lambda msg: ctx.warn(line, msg)), ctx, line))
-        if not blocks:
-            ctx.warn(line, "no body text; not imported")
-            return None
         published = _when(entry.get("published_parsed")) or _when(entry.get("updated_parsed"))
         if published is None:
             raise SourceError(f"{name}: no date (pubDate, published or updated)", str(self.path), line)

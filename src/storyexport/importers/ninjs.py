@@ -15,16 +15,14 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..config import Site
-from ..errors import Diagnostics, SourceError
-from .common import ImportContext, Story, Tally, html_blocks, html_text, language
+from ..errors import SourceError
+from .common import BaseImport, ImportContext, Story, html_blocks, html_text, language
 from .htmlprep import prepare
 from .output import front
 
@@ -99,14 +97,8 @@ def _rendition(renditions: Any) -> str:
     return max(fitting)[1] if fitting else min(found)[1]
 
 
-@dataclass
-class NinjsImport:
-    path: Path
-    site: Site
-    diagnostics: Diagnostics
-
-    def __post_init__(self) -> None:
-        self.tally = Tally(self.diagnostics, "stories", str(self.path))
+class NinjsImport(BaseImport):
+    noun = "stories"
 
     def stories(self) -> Iterator[Story]:
         for path in _files(self.path):
@@ -141,9 +133,6 @@ class NinjsImport:
         end = re.search(r"</body\s*>", body, re.I)  # a whole HTML document: inside its body
         body = body[:end.start()] + figures + body[end.start():] if end else body + figures
         blocks = html_blocks(prepare(body, lambda msg: ctx.warn(1, msg)), ctx, 1)
-        if not blocks:
-            ctx.warn(1, "no body text; not imported")
-            return None
         created = _date(item.get("firstcreated")) or _date(item.get("contentcreated"))
         version = _date(item.get("versioncreated"))
         published = created or version

@@ -20,13 +20,12 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from ..config import Site
-from ..errors import Diagnostics, SourceError
+from ..errors import SourceError
 from . import safexml
-from .common import ImportContext, Story, Tally, html_blocks, html_text, language
+from .common import BaseImport, ImportContext, Story, html_blocks, html_text, language
 from .htmlprep import prepare
 from .output import front
-from .wp_markup import Attachment, Shortcodes, resolve
+from .wp_markup import Attachment, Shortcodes, attachment_alt, resolve
 
 _WP_NS = re.compile(r"https?://wordpress\.org/export/")  # WordPress.com writes https
 _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -181,16 +180,11 @@ def _mime(url: str) -> str:
 
 
 @dataclass
-class WordPressImport:
-    """One WXR file to stories; ``counts`` holds what was skipped, by kind."""
+class WordPressImport(BaseImport):
+    """One WXR file to stories; ``tally`` holds what was skipped, by kind."""
 
-    path: Path
-    site: Site
-    diagnostics: Diagnostics
+    noun = "posts"
     uploads: Path | None = None
-
-    def __post_init__(self) -> None:
-        self.tally = Tally(self.diagnostics, "posts", str(self.path))
 
     def stories(self) -> Iterator[Story]:
         channel = Channel()
@@ -254,10 +248,8 @@ class WordPressImport:
             children=lambda: sorted((self.channel.attachments[i] for i in kids), key=lambda a: a.order),
             warn=lambda msg: ctx.warn(item.line, msg))
         body = resolve(item.get("content"), shortcodes, self.channel.reusable.get)
-        blocks = html_blocks(prepare(body.html, lambda msg: ctx.warn(item.line, msg)), ctx, item.line)
-        if not blocks:
-            ctx.warn(item.line, "no body text; not imported")
-            return None
+        body_html = attachment_alt(body.html, self.channel.attachments.get)
+        blocks = html_blocks(prepare(body_html, lambda msg: ctx.warn(item.line, msg)), ctx, item.line)
         excerpt = item.get("excerpt").strip()
         description = html_text(prepare(excerpt), ctx, item.line) if excerpt else ""
         if not description and body.teaser.strip():

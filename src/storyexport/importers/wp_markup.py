@@ -267,6 +267,35 @@ def _fallback(content: str) -> str:
     return f"<div>{content}</div>" if content.strip() else ""
 
 
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_WP_IMAGE = re.compile(r"""\sclass\s*=\s*(?:"[^"]*|'[^']*)\bwp-image-(\d+)\b""", re.I)
+_ALT = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def attachment_alt(text: str, attachments: Callable[[int], Attachment | None]) -> str:
+    """Images that name their attachment (``class="wp-image-N"``) and have
+    no alt text of their own take the attachment's alt text, else its
+    caption: what the site's editors wrote for the image in the media
+    library (an image-only post often has nothing else)."""
+    if "wp-image-" not in text:
+        return text
+
+    def one(mt: re.Match[str]) -> str:
+        tag = mt.group(0)
+        ident = _WP_IMAGE.search(tag)
+        alt = _ALT.search(tag)
+        if ident is None or (alt is not None and (alt.group(1) or alt.group(2) or "").strip()):
+            return tag
+        att = attachments(int(ident.group(1)))
+        words = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", att.alt or att.caption)).split()) if att else ""
+        if not words:
+            return tag
+        value = f' alt="{html.escape(words)}"'
+        return tag[:alt.start()] + value + tag[alt.end():] if alt else tag[:4] + value + tag[4:]
+
+    return _IMG.sub(one, text)
+
+
 def _figure(att: Attachment) -> str:
     cap = f"<figcaption>{html.escape(att.caption)}</figcaption>" if att.caption else ""
     return f'<figure><img src="{html.escape(att.url)}" alt="{html.escape(att.alt)}"/>{cap}</figure>'
