@@ -88,7 +88,8 @@ class _Inlines:
             if before in ("!", "^") and text.startswith("["):  # an image, an inline footnote
                 out[-1] = out[-1][:-1] + f"&#{ord(before)};"
             out.append(text)
-        return "".join(out)
+        # two nodes can meet at "{" + "%": the whole run is checked, not each text
+        return _no_template("".join(out))
 
     def _delimited(self, node: m.Emph | m.Strong | m.Strike, before: str, after: str) -> str:
         """``*x*``, ``**x**`` or ``~~x~~`` where CommonMark's flanking rules
@@ -189,7 +190,9 @@ def _title(title: str) -> str:
 
 
 def _inline_block(nodes: tuple[m.Inline, ...], ser: _Inlines) -> str:
-    text = ser.run(nodes)
+    # a paragraph's leading spaces mean nothing to the reader, but they would
+    # indent it: four make code, and in a list item they move the content column
+    text = ser.run(nodes).lstrip(" ")
     return "\n".join(_escape_line_start(line) for line in text.split("\n"))
 
 
