@@ -121,7 +121,8 @@ def shape(node: object) -> object:
 
 
 def test_nested_definition_lists_and_leading_spaces_read_back_as_the_same_nodes(tmp_path: Path) -> None:
-    """Definition lists inside list items, quotes and definitions; blocks
+    """Definition lists inside list items, quotes and definitions, and
+    after each other; a ":" at the start of a line of text; blocks
     whose text starts with spaces (they must not indent the line: four would
     make code, and in a list item they move the content column); a "{" and a
     "%" in two neighbouring texts (together they would open Liquid)."""
@@ -135,12 +136,23 @@ def test_nested_definition_lists_and_leading_spaces_read_back_as_the_same_nodes(
         m.BlockQuote((dl,)),
         m.DefinitionList((m.DefinitionItem((T("Outer"),), ((dl,),)),)),
         m.Para((T("    four spaces"),)),
+        m.Para((T("a"), m.LineBreak(), T(": not a definition"))),
+        m.Para((T(":   nor this"),)),
+        dl,
+        m.BulletList((m.ListItem((dl,)),)),  # its first term is not one more term of the list before
+        dl,
+        dl,
         m.Para((T("a \\"), T("{"), T("%b"), m.Emph((T("{"),)), T("{c"))),
     )
     md = body_markdown(blocks)
     assert "{%" not in md and "{{" not in md, md
     back = assert_round_trip(blocks, tmp_path)
     assert shape(back.blocks) == shape(blocks), md
+    # Markdown has no link inside a link: the inner one's words join the outer, emphasis kept
+    nested = (m.Para((m.Link((T("a"), m.Link((m.Emph((m.Code("c"), m.LineBreak())),), "https://example.org/y")),
+                             "https://example.org/x"),)),)
+    back = assert_round_trip(nested, tmp_path)
+    assert len(m.query(back, m.Emph)) == 1 and len(m.query(back, m.Link)) == 1
 
 
 # ------------------------------------------------------------------ property

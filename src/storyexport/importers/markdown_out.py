@@ -20,8 +20,9 @@ from .. import model as m
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _TEMPLATE = re.compile(r"\{(?=[{%])")
-# Line starts that would open a block: heading, quote, list, rule, setext underline, table.
-_LINE_START = re.compile(r"^( {0,3})([#>+=|-]|\d{1,9}(?=[.)]))")
+# Line starts that would open a block: heading, quote, list, rule, setext underline, table,
+# definition (":", which would make the line before it a term).
+_LINE_START = re.compile(r"^( {0,3})([#>+=|:-]|\d{1,9}(?=[.)]))")
 
 
 def escape_text(text: str) -> str:
@@ -73,6 +74,8 @@ class _Inlines:
 
     def run(self, nodes: tuple[m.Inline, ...] | list[m.Inline]) -> str:
         delimited = (m.Emph, m.Strong, m.Strike)
+        if self.in_link:  # Markdown has no link inside a link: its words join the run around them
+            nodes = _unlinked(nodes)
         # a delimited neighbour counts as "*": conservative, it may turn into a tag
         parts = ["*" if isinstance(n, delimited) else self.one(n) for n in nodes]
         out: list[str] = []
@@ -123,8 +126,6 @@ class _Inlines:
             case m.Code(t):
                 return _code_span(t, self.in_table)
             case m.Link(c, url, title):
-                if self.in_link:  # Markdown has no link inside a link: keep the words
-                    return self.run(c)
                 inner = _Inlines(self.in_table, self.in_heading, in_link=True).run(c)
                 return _outside("[", inner, f"]({_destination(url)}{_title(title)})")
             case m.Image(alt, src, title):
@@ -134,6 +135,14 @@ class _Inlines:
             case m.NoteRef(label):
                 return f"[^{label}]"
         raise TypeError(f"not an inline: {n!r}")  # pragma: no cover
+
+
+def _unlinked(nodes: tuple[m.Inline, ...] | list[m.Inline]) -> list[m.Inline]:
+    """Links replaced by what they hold, at any depth of links."""
+    out: list[m.Inline] = []
+    for n in nodes:
+        out.extend(_unlinked(n.children) if isinstance(n, m.Link) else (n,))
+    return out
 
 
 def _outside(start: str, inner: str, end: str) -> str:
@@ -149,7 +158,7 @@ def _trim_breaks(nodes: tuple[m.Inline, ...]) -> tuple[m.Inline, ...]:
     one would read back as a literal backslash."""
     start, end = 0, len(nodes)
     def blank(n: m.Inline) -> bool:
-        return isinstance(n, m.LineBreak | m.Text) and not m.inline_text([n]).strip()
+        return isinstance(n, m.LineBreak) or (isinstance(n, m.Text) and not n.text.strip())
 
     while start < end and blank(nodes[start]):
         start += 1
@@ -214,6 +223,10 @@ class MarkdownWriter:
         prev: m.Block | None = None
         for b in blocks:
             text = self.block(b, prev)
+            if isinstance(prev, m.DefinitionList) and isinstance(b, m.BulletList | m.OrderedList | m.DefinitionList):
+                # the definition-list syntax would read the first line of a list item or term
+                # followed by a ":" line as one more term of the list before: an empty comment ends it
+                out.append("<!-- -->")
             if text:
                 out.append(text)
             prev = b
