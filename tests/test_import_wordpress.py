@@ -403,3 +403,20 @@ def test_image_only_and_empty_posts_import_and_export(tmp_path: Path) -> None:
                           check=True).stdout.count("Gulls over the pier") == 2
     r = run_cli("check", str(dist))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_escaped_markup_before_the_first_tag_stays_text() -> None:
+    """CMS HTML that needs the clean-up goes to the converter as a tree: text
+    is never parsed twice, so an escaped tag stays words wherever it is."""
+    from storyexport.importers.common import ImportContext, html_blocks
+    from storyexport.importers.htmlprep import prepare
+
+    diags = Diagnostics()
+    ctx = ImportContext(Path("x.xml"), Site(), diags, "post 1")
+    fragment = "&lt;b&gt;not bold&lt;/b&gt; &amp; <div>then &lt;i&gt;</div><figure><img src='https://e.org/a.png'" \
+               " alt='A'><figcaption>Cap</figcaption></figure><pre>\n  code</pre>"
+    blocks = html_blocks(prepare(fragment), ctx, 1)
+    art = m.Article(m.Meta("t", "t", datetime(2020, 1, 1, tzinfo=UTC)), blocks)
+    assert words(m.plain_text(art)) == "t <b>not bold</b> & then <i> A Cap code"
+    assert not m.query(art, m.Strong) and not m.query(art, m.Emph)
+    assert m.query(art, m.CodeBlock)[0].text.strip() == "code"

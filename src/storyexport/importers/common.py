@@ -16,14 +16,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
+
 from .. import model as m
 from ..config import Site
 from ..errors import Diagnostics, SourceError
-from ..readers.markdown import first_sentence
 from ..readers.rawhtml import HtmlToModel
 from ..readers.source import SourceContext
 from ..readers.tree import TreeBuilder
@@ -122,9 +124,8 @@ class Tally:
         body (a post published empty); each with a warning. Without words
         or title it is skipped, with a warning. A story without a title
         gets its first sentence (or first words), with a warning."""
-        words = " ".join(m.plain_text(m.Article(m.Meta("", "", datetime(1970, 1, 1)), story.blocks,
-                                                story.footnotes)).split())
         title = " ".join(str(story.front.get("title", "")).split())
+        words = _has_words(story.blocks + tuple(story.footnotes))
         if not words and not title:
             self.diagnostics.warn(self.path, story.line, f"{story.name}: no title and no body text; not imported")
             return None
@@ -140,11 +141,31 @@ class Tally:
                                                              "the body")
             story.blocks = blocks
         elif not title:
-            title = first_sentence(story.blocks) or " ".join(words.split()[:12]) + (
-                " …" if len(words.split()) > 12 else "")
+            # imported here: the Markdown reader brings markdown-it and python-liquid, a third of
+            # the start-up time of an import that otherwise never needs them
+            from ..readers.markdown import first_sentence
+
+            first = plain_words(story.blocks, story.footnotes)
+            title = first_sentence(story.blocks) or " ".join(first[:12]) + (" …" if len(first) > 12 else "")
             self.diagnostics.warn(self.path, story.line, f"{story.name}: no title; using {title!r}")
             story.front = {"title": title, **story.front}
         return story
+
+
+def plain_words(blocks: tuple[m.Block, ...], notes: tuple[m.Footnote, ...] = ()) -> list[str]:
+    """The words of blocks and footnotes, as ``model.plain_text`` gives them."""
+    return m.plain_text(m.Article(m.Meta("", "", datetime(1970, 1, 1)), blocks, notes)).split()
+
+
+def _has_words(nodes: tuple[object, ...]) -> bool:
+    """Whether any text (or alt text, or code) in ``nodes`` is more than
+    white space: what ``plain_words`` would find, stopping at the first."""
+    for node in nodes:
+        for n in m.walk(node):
+            if (isinstance(n, m.Text | m.Code | m.CodeBlock) and n.text.strip()) or (
+                    isinstance(n, m.Image) and n.alt.strip()):
+                return True
+    return False
 
 
 N = TypeVar("N")
@@ -185,17 +206,53 @@ class BaseImport:
         self.tally = Tally(self.diagnostics, self.noun, str(self.path))
 
 
-def html_blocks(html: str, ctx: ImportContext, line: int | None) -> tuple[m.Block, ...]:
-    """HTML to model blocks through the readers' one HTML converter."""
+def html_blocks(html: str | etree._Element, ctx: ImportContext, line: int | None) -> tuple[m.Block, ...]:
+    """HTML to model blocks through the readers' one HTML converter. HTML
+    that :func:`.htmlprep.prepare` has already parsed comes as its tree,
+    whose events go to the converter directly rather than through text."""
     builder = TreeBuilder(ctx)
     feeder = HtmlToModel(builder, line, inline=False)
-    feeder.feed(html)
+    if isinstance(html, str):
+        feeder.feed(html)
+    else:
+        feed_tree(feeder, html)
     feeder.done()
     blocks, _ = builder.finish()
     return blocks
 
 
-def html_text(html: str, ctx: ImportContext, line: int | None) -> str:
+# What lxml's HTML serialiser writes without an end tag (libxml2's empty
+# elements, when they hold nothing, and an empty <li>).
+_NO_END_TAG = frozenset({"area", "base", "basefont", "br", "col", "frame", "hr", "img", "input", "isindex", "link",
+                         "meta", "param", "li"})
+
+
+def feed_tree(feeder: HTMLParser, root: etree._Element) -> None:
+    """The contents of ``root`` as the events an HTML parser gives for their
+    serialised text (start tags with attributes, text, end tags), without
+    writing the text and parsing it again."""
+    if root.text:
+        feeder.handle_data(root.text)
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if el is root:
+            continue
+        tag = el.tag
+        if not isinstance(tag, str):  # a comment or processing instruction: only what follows it
+            if event == "end" and el.tail:
+                feeder.handle_data(el.tail)
+            continue
+        if event == "start":
+            feeder.handle_starttag(tag, list(el.attrib.items()))
+            if el.text:
+                feeder.handle_data(el.text)
+            continue
+        if not (tag in _NO_END_TAG and not el.text and not len(el)):
+            feeder.handle_endtag(tag)
+        if el.tail:
+            feeder.handle_data(el.tail)
+
+
+def html_text(html: str | etree._Element, ctx: ImportContext, line: int | None) -> str:
     """The words of an HTML fragment as one line of plain text (excerpts)."""
     blocks = html_blocks(html, ctx, line)
     art = m.Article(m.Meta("", "", datetime(1970, 1, 1)), blocks)

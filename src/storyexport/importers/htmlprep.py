@@ -22,9 +22,10 @@ _UNWRAP = ("div", "span", "section", "font", "center", "article", "header", "foo
 _PROVIDER = re.compile(r"is-provider-([\w-]+)")
 
 
-def prepare(fragment: str, warn: Callable[[str], None] | None = None) -> str:
-    """The fragment rewritten (or returned as it is when nothing applies).
-    ``warn`` hears of each embedded frame replaced by a link."""
+def prepare(fragment: str, warn: Callable[[str], None] | None = None) -> str | etree._Element:
+    """The fragment rewritten, as a tree whose root (a ``<div>`` of our own)
+    holds it; or the fragment as it is when nothing applies. ``warn`` hears
+    of each embedded frame replaced by a link."""
     if not _NEEDED.search(fragment):
         return fragment
     root = html.fragment_fromstring(fragment, create_parent="div", parser=_PARSER)
@@ -40,8 +41,7 @@ def prepare(fragment: str, warn: Callable[[str], None] | None = None) -> str:
     for fig in reversed(list(root.iter("figure"))):
         _figure(fig)
     etree.strip_tags(root, *_UNWRAP)
-    out = (root.text or "") + "".join(html.tostring(c, encoding="unicode") for c in root)
-    return out
+    return root
 
 
 def _replace(el: etree._Element, new: list[etree._Element]) -> None:

@@ -310,7 +310,10 @@ _BLOCK_OPEN = re.compile(r"(<" + _ALLBLOCKS + r"[\s/>])", re.I)
 _BLOCK_CLOSE = re.compile(r"(</" + _ALLBLOCKS + r">)", re.I)
 _STARTS_BLOCK = re.compile(r"^</?" + _ALLBLOCKS + r"[\s/>]", re.I)
 _PRE = re.compile(r"(<pre[\s>].*?</pre>)", re.I | re.S)
-_TAG_NEWLINES = re.compile(r"<[^<>]*>")
+_TAG_NEWLINES = re.compile(r"<[^<>\n]*\n[^<>]*>")  # tags written over several lines
+_MORE_MARK = re.compile(r"\s*(<!--more(?:\s.*?)?-->)\s*")
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+_NEWLINE = re.compile(r"\s*\n\s*")
 
 
 def autop(text: str) -> str:
@@ -327,12 +330,13 @@ def autop(text: str) -> str:
 def _autop_part(text: str) -> str:
     if not text.strip():
         return ""
-    text = re.sub(r"\s*(<!--more(?:\s.*?)?-->)\s*", r"\n\n\1\n\n", text)
+    if "<!--more" in text:
+        text = _MORE_MARK.sub(r"\n\n\1\n\n", text)
     text = _TAG_NEWLINES.sub(lambda mt: mt.group(0).replace("\n", " "), text)
     text = _BLOCK_OPEN.sub(r"\n\n\1", text)
     text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
     out = []
-    for para in re.split(r"\n\s*\n", text):
+    for para in _PARAGRAPHS.split(text):
         para = para.strip()
         if not para:
             continue
@@ -341,7 +345,7 @@ def _autop_part(text: str) -> str:
         elif re.fullmatch(r"https?://[^\s<>\"]+", para):  # a bare address on its own: an oEmbed
             out.append(_link("Embedded content", para))
         else:
-            out.append("<p>" + re.sub(r"\s*\n\s*", "<br />\n", para) + "</p>")
+            out.append("<p>" + (_NEWLINE.sub("<br />\n", para) if "\n" in para else para) + "</p>")
     return "\n".join(out)
 
 

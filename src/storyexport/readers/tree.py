@@ -262,9 +262,12 @@ class TreeBuilder:
         self.leaf(node)
 
 
+_INLINE_TYPES = (m.Text, m.Emph, m.Strong, m.Strike, m.Superscript, m.Subscript, m.Code, m.Link, m.Image,
+                 m.LineBreak, m.NoteRef)  # a tuple: ``A | B`` would build a union at every call
+
+
 def _is_inline(node: Any) -> bool:
-    return isinstance(node, m.Text | m.Emph | m.Strong | m.Strike | m.Superscript | m.Subscript | m.Code
-                      | m.Link | m.Image | m.LineBreak | m.NoteRef)
+    return isinstance(node, _INLINE_TYPES)
 
 
 def block_inlines(node: Any) -> list[Any]:
