@@ -21,6 +21,7 @@ import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import docx
 from lxml import etree
@@ -95,14 +96,18 @@ def markdown_text(source: str) -> str:
     return re.sub(r"\\(?=\S)|[\[\]]", " ", body)
 
 
-def output_texts(dist: Path, slug: str) -> dict[str, str]:
+def output_texts(dist: Path, slug: str, link: str = "") -> dict[str, str]:
+    """The words of a story's PDF, DOCX and EPUB (``SLUG.*``) and of its web
+    page (``SLUG.html``, or where its permalink puts it under a site whose
+    base address is the blog's own)."""
     pdf = subprocess.run(["pdftotext", str(dist / f"{slug}.pdf"), "-"], capture_output=True, text=True).stdout
     d = docx.Document(str(dist / f"{slug}.docx"))
     docx_text = "\n".join(p.text for p in d.paragraphs) + "\n" + "\n".join(
         c.text for t in d.tables for row in t.rows for c in row.cells)
     with zipfile.ZipFile(dist / f"{slug}.epub") as z:
         epub = " ".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml") and "nav" not in n)
-    page = (dist / f"{slug}.html").read_text()
+    flat = dist / f"{slug}.html"
+    page = (flat if flat.is_file() else dist / urlsplit(link).path.strip("/") / "index.html").read_text()
     strip = lambda s: html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", s, flags=re.S)))  # noqa: E731
     return {"pdf": pdf, "docx": docx_text, "epub": strip(epub), "html": strip(page)}
 
@@ -132,7 +137,7 @@ def main() -> None:
             missing.append(link)
             continue
         source = md.read_text()
-        texts = {"md": markdown_text(source)} if args.markdown_only else output_texts(args.dist, md.stem)
+        texts = {"md": markdown_text(source)} if args.markdown_only else output_texts(args.dist, md.stem, link)
         leaks = []
         for fmt, text in texts.items():
             body = text.split("\n---\n", 1)[-1] if fmt == "md" else text
