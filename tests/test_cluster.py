@@ -307,3 +307,15 @@ def test_unknown_scheduler_and_unreachable_storage_are_one_line_errors(tmp_path:
     assert r.returncode == 2 and "unknown scheduler 'yarn'" in r.stderr and "Traceback" not in r.stderr
     r = export(proj, "nosuchprotocol://bucket/x")
     assert r.returncode != 0 and "nosuchprotocol://bucket/x" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_large_exports_go_in_batches_and_come_back_in_job_order() -> None:
+    import operator
+
+    from storyexport.cluster import MAX_BATCH, batch_size, dask_results
+
+    assert batch_size(40, 2) == 1 and batch_size(2000, 2) == MAX_BATCH and batch_size(1_000_000, 1000) == MAX_BATCH
+    jobs = list(range(1000))
+    assert batch_size(len(jobs), 2) > 1
+    # builtins as the job and the set-up, so the workers need nothing of this module
+    assert list(dask_results(None, 2, operator.neg, jobs, int, ())) == [-j for j in jobs]

@@ -34,6 +34,21 @@ except ImportError:  # the [dask] extra is not installed
 J = TypeVar("J")
 R = TypeVar("R")
 CONNECT_TIMEOUT = "30s"
+MAX_BATCH = 16  # jobs per Dask task, at most (see batch_size)
+
+
+def batch_size(jobs: int, workers: int) -> int:
+    """How many jobs one Dask task runs. A task costs the scheduler and the
+    client about a millisecond whatever it does, so a large export sends
+    jobs in batches (up to :data:`MAX_BATCH`), while a small one still gives
+    every worker several tasks to balance. A worker that dies runs its
+    whole batch again elsewhere: jobs are idempotent."""
+    return max(1, min(MAX_BATCH, jobs // (workers * IN_FLIGHT_PER_WORKER * 4)))
+
+
+def run_batch(run: Callable[[J], R], jobs: Sequence[J]) -> list[R]:
+    """One Dask task: several jobs in a row, results in their order."""
+    return [run(j) for j in jobs]
 
 
 class Setup(WorkerPlugin):
@@ -108,13 +123,16 @@ def dask_results(address: str | None, workers: int, run: Callable[[J], R], jobs:
         client.register_plugin(Setup(init, initargs, os.getcwd(), address is None), name="storyexport-setup")
         submitted: list[Any] = []
 
-        def submit(job: J) -> Any:
+        def submit(batch: Sequence[J]) -> Any:
             # pure=False: each job runs once per export, never taken from an earlier one
-            f = client.submit(run, job, pure=False)
+            f = client.submit(run_batch, run, batch, pure=False)
             submitted.append(f)
             return f
 
+        size = batch_size(len(jobs), count)
+        batches = (jobs[i:i + size] for i in range(0, len(jobs), size))
         try:
-            yield from in_order(submit, jobs, IN_FLIGHT_PER_WORKER * count)
+            for done in in_order(submit, batches, IN_FLIGHT_PER_WORKER * count):
+                yield from done
         finally:
             client.cancel([f for f in submitted if not f.done()], force=True)
