@@ -228,9 +228,41 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+@pytest.fixture(scope="module")
+def continuous(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Edition]:
+    """The samples with a ``section`` key on the Markdown ones (one section
+    of four stories), as a continuous PDF."""
+    root = tmp_path_factory.mktemp("continuous")
+    shutil.copytree(SOURCE, root / "source")
+    for md in (root / "source").glob("*.md"):
+        md.write_text(md.read_text(encoding="utf-8").replace("---\n", "---\nsection: Desk\n", 1), encoding="utf-8")
+    out = root / "out"
+    make(out, "--format", "pdf", "--continuous", str(root / "source"))
+    from storyexport.editions.command import read_stories
+    from storyexport.errors import Diagnostics
+
+    site = load_config(ROOT / "storyexport.toml")
+    stories = read_stories([root / "source"], root / "source", site, Diagnostics())
+    return out / "test.pdf", select(dataclasses.replace(SPEC, continuous=True), stories, site)
+
+
 def test_pdf_contents_page_numbers_are_where_the_headlines_print(files: dict[str, Path], edition: Edition) -> None:
-    pages = page_texts(files["pdf"], raw=False)
-    contents = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-f", "2", "-l", "2", str(files["pdf"]), "-"],
+    check_contents(files["pdf"], edition)
+
+
+def test_continuous_pdf_runs_stories_on_with_true_page_numbers(continuous: tuple[Path, Edition]) -> None:
+    pdf, edition = continuous
+    desk = next(s for s in edition.sections if s.name == "Desk")
+    assert len(desk.entries) == 4  # the section key groups them
+    check_contents(pdf, edition)
+    texts = page_texts(pdf, raw=False)
+    a, b = (squeeze(e.article.meta.title)[:12] for e in desk.entries[:2])
+    assert any(a in squeeze(t) and b in squeeze(t) for t in texts)  # two stories share a page
+
+
+def check_contents(pdf: Path, edition: Edition) -> None:
+    pages = page_texts(pdf, raw=False)
+    contents = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-f", "2", "-l", "2", str(pdf), "-"],
                               capture_output=True, text=True, check=True).stdout  # a title and its number on one line
     assert contents.lstrip().startswith("Contents")
     for e in edition.entries:

@@ -64,7 +64,12 @@ def cover_article(edition: Edition) -> Article:
     edition's title, its date, its publisher and its top headlines (as the
     dek, joined by bullets); no byline."""
     a = edition.as_article()
-    return replace(a, meta=replace(a.meta, subtitle=" • ".join(edition.headlines()), authors=()))
+    lang = edition.language.split("-")[0].lower()
+    top = edition.top_stories()
+    # one font draws the cover's dek: only headlines in the edition's language (else the first)
+    same = [e.article.meta.title for e in top if e.article.meta.language.split("-")[0].lower() == lang]
+    dek = " • ".join(same or [e.article.meta.title for e in top[:1]])
+    return replace(a, meta=replace(a.meta, subtitle=dek, authors=()))
 
 
 def _metadata(book: epub.EpubBook, edition: Edition) -> None:
