@@ -7,9 +7,11 @@ font configuration parsed before the clock starts), calling the writer as
 the build does (through ``call_with_room``):
 
 * singles: ``PdfWriter.render(article)`` for every story, timed one by one
-  and summed;
+  and summed, each with the collector paused and one collection after it,
+  as the build's pool workers run them;
 * edition: ``editions.render(edition, "pdf", ...)`` once for all of them
-  (cover, contents with page numbers, outline, every story).
+  (cover, contents with page numbers, outline, every story), as the export
+  calls it (collector paused, one collection after).
 
 Corpus: N synthetic articles from ``bench/corpus.py`` (about three A4 pages
 each, three footnotes, a table, a figure). The target (issue 19): the
@@ -38,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import make
 from storyexport.compat.cpython import call_with_room
 from storyexport.config import Site
-from storyexport.editions import render
+from storyexport.editions import collector_paused, render
 from storyexport.editions.command import read_stories
 from storyexport.editions.selection import EditionSpec, select
 from storyexport.errors import Diagnostics
@@ -64,7 +66,8 @@ def child(mode: str, folder: Path) -> dict[str, float]:
         size = 0
         for a in stories:
             t0, c0 = time.perf_counter(), time.process_time()
-            data = call_with_room(writer.render, a, ctx)
+            with collector_paused():  # as a build worker: collector off in the layout, one collection after
+                data = call_with_room(writer.render, a, ctx)
             total += time.perf_counter() - t0
             cpu += time.process_time() - c0
             size += len(data)
@@ -72,7 +75,7 @@ def child(mode: str, folder: Path) -> dict[str, float]:
         call_with_room(writer.render, stories[0], ctx)
         from storyexport.editions.pdf import render_pdf  # noqa: F401 (imported before the clock)
         t0, c0 = time.perf_counter(), time.process_time()
-        data = call_with_room(render, edition, "pdf", writer, ctx)
+        data = render(edition, "pdf", writer, ctx)  # as the build calls it
         total, cpu = time.perf_counter() - t0, time.process_time() - c0
         size = len(data)
         import pypdf
