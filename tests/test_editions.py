@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from conftest import ROOT, SOURCE, run_cli
+from storyexport import model as m
 from storyexport.config import load_config
 from storyexport.editions.selection import Edition, EditionSpec, make_spec, select
 from storyexport.epubcheck import check_epubs
@@ -200,7 +201,7 @@ def test_epub_footnote_ids_unique_and_linked_within_their_story(files: dict[str,
             assert back and back[0].get("href")[1:] in ids  # back to a reference in this story's page
         for ref in (a for a in page.iter(f"{XHTML}a") if a.get(EPUB_TYPE) == "noteref"):
             assert ref.get("href")[1:] in ids
-    assert notes == sum(len(e.article.footnotes) for e in edition.entries) > 1
+    assert notes == sum(len(m.article_notes(e.article)) for e in edition.entries) > 1
     assert len(all_ids) == len(set(all_ids))
 
 
@@ -292,7 +293,7 @@ def test_pdf_outline_is_sections_then_stories(files: dict[str, Path], edition: E
 
 
 def test_pdf_footnotes_are_numbered_per_story(files: dict[str, Path], edition: Edition) -> None:
-    notes = [e for e in edition.entries if e.article.footnotes]
+    notes = [e for e in edition.entries if m.article_notes(e.article)]
     assert len(notes) >= 2
     pages = page_texts(files["pdf"], raw=False)
     for e in notes:
@@ -347,7 +348,7 @@ def test_docx_footnotes_restart_for_every_story(files: dict[str, Path], edition:
     for s in sects:
         assert s.find(f"{qn('w:footnotePr')}/{qn('w:numRestart')}").get(qn("w:val")) == "eachSect"
     refs = [int(r.get(qn("w:id"))) for r in body.iter(qn("w:footnoteReference"))]
-    assert len(refs) == len(set(refs)) == sum(len(e.article.footnotes) for e in edition.entries)
+    assert len(refs) == len(set(refs)) == sum(len(m.article_notes(e.article)) for e in edition.entries)
 
 
 # --------------------------------------------------------- reproducible

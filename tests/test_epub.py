@@ -32,9 +32,10 @@ from storyexport.model import (
     Heading,
     Image,
     Link,
-    NoteRef,
+    Note,
     Para,
     Text,
+    article_notes,
     inline_text,
     plain_text,
     query,
@@ -345,13 +346,13 @@ def test_footnotes_are_noterefs_with_backlinks(books: dict[str, Path], articles:
     page = doc(read_book(books["newsroom-style-guide"]), "article.xhtml")
     refs = [a for a in page.iter("{*}a") if a.get(EPUB_TYPE) == "noteref"]
     notes = [a for a in page.iter("{*}aside") if a.get(EPUB_TYPE) == "footnote"]
-    assert len(refs) == len(query(article, NoteRef)) > 0
-    assert len(notes) == len(article.footnotes)
+    assert len(refs) == len(query(article, Note)) > 0
+    assert len(notes) == len(article_notes(article))
     ids = {e.get("id") for e in page.iter() if e.get("id")}
     note_ids = {n.get("id") for n in notes}
     for ref in refs:
         assert ref.get("href")[1:] in note_ids
-    for note, model in zip(notes, article.footnotes, strict=True):
+    for note, model in zip(notes, article_notes(article), strict=True):
         back = [a for a in note.iter("{*}a") if a.get("role") == "doc-backlink"]
         assert back and back[0].get("href")[1:] in ids
         assert in_order(words("\n".join(inline_text(b.children) for b in model.blocks if isinstance(b, Para))),

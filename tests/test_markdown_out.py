@@ -30,16 +30,19 @@ def read_back(body: str, tmp: Path) -> tuple[m.Article, Diagnostics]:
     return article, diags
 
 
-def text_of(blocks: tuple[m.Block, ...], notes: tuple[m.Footnote, ...] = ()) -> str:
-    art = m.Article(m.Meta("t", "t", datetime(2020, 1, 1, tzinfo=UTC)), blocks, notes)
+def text_of(blocks: tuple[m.Block, ...]) -> str:
+    art = m.Article(m.Meta("t", "t", datetime(2020, 1, 1, tzinfo=UTC)), blocks)
     return " ".join(m.plain_text(art).split())
 
 
-def assert_round_trip(blocks: tuple[m.Block, ...], tmp: Path, notes: tuple[m.Footnote, ...] = ()) -> m.Article:
-    md = body_markdown(blocks, notes)
+def assert_round_trip(blocks: tuple[m.Block, ...], tmp: Path) -> m.Article:
+    md = body_markdown(blocks)
     article, _ = read_back(md, tmp)
-    assert text_of(article.blocks, article.footnotes) == text_of(blocks, notes), md
+    assert text_of(article.blocks) == text_of(blocks), md
     return article
+
+
+NOTE = (m.Para((T("A note with "), m.Emph((T("words"),)))),)
 
 
 def test_escaping_and_every_node(tmp_path: Path) -> None:
@@ -61,12 +64,11 @@ def test_escaping_and_every_node(tmp_path: Path) -> None:
         m.Table((), ((m.TableCell((T("no"),)), m.TableCell((T("header"),))),)),
         m.ThematicBreak(),
         m.Para((m.Superscript((T("sup"),)), m.Strike((T("del"),)), T("x"), m.Subscript((T("2"),)),
-                m.NoteRef("n1"))),
+                m.Note("n1", NOTE))),
         m.DefinitionList((m.DefinitionItem((T("- Term "), m.Emph((T("one"),))),
                                            ((m.Para((T("first"),)),), (m.Para((T("second"),)),))),)),
     )
-    notes = (m.Footnote("n1", (m.Para((T("A note with "), m.Emph((T("words"),)))),)),)
-    back = assert_round_trip(blocks, tmp_path, notes)
+    back = assert_round_trip(blocks, tmp_path)
     kinds = [type(b).__name__ for b in back.blocks]
     assert kinds == ["Para", "Para", "Heading", "Heading", "BulletList", "BulletList", "OrderedList", "OrderedList",
                      "BlockQuote", "Para", "Para", "Table", "Table", "ThematicBreak", "Para", "DefinitionList"]
@@ -76,7 +78,7 @@ def test_escaping_and_every_node(tmp_path: Path) -> None:
     assert first.children[-1] == m.Link((T("link"),), "https://example.org/a%20b", 'say "hi"')
     assert m.Strong((T("s"),)) in second.children and m.Code("x`y") in second.children
     assert back.blocks[6] == m.OrderedList((m.ListItem((m.Para((T("2. not a number"),)),)),), 3)
-    assert back.footnotes[0].label == "n1"
+    assert m.article_notes(back) == [m.Note("n1", NOTE)]
 
 
 def test_template_braces_are_never_written(tmp_path: Path) -> None:

@@ -41,10 +41,12 @@ from storyexport.model import (
     Link,
     ListItem,
     Meta,
-    NoteRef,
+    Note,
     Para,
     Text,
+    article_notes,
     inline_text,
+    map_nodes,
     plain_text,
     query,
     walk,
@@ -163,10 +165,9 @@ def body_and_notes(article: Article) -> tuple[str, list[str]]:
             text = text.replace(image.alt, " ", 1)
         return text
 
-    body = plain_text(dataclasses.replace(article, footnotes=()))
+    body = plain_text(dataclasses.replace(article, blocks=map_nodes(article.blocks, Note, lambda _n: Text(""))))
     empty = dataclasses.replace(article.meta, title="", subtitle="", authors=(), summary=())
-    notes = [plain_text(dataclasses.replace(article, meta=empty, blocks=f.blocks, footnotes=()))
-             for f in article.footnotes]
+    notes = [plain_text(dataclasses.replace(article, meta=empty, blocks=f.blocks)) for f in article_notes(article)]
     return visible(body), [visible(n) for n in notes]
 
 
@@ -400,7 +401,7 @@ def _words_before_refs(article: Article) -> list[tuple[str, str]]:
     seen: set[str] = set()
     for para in query(article, Para):
         for i, node in enumerate(para.children):
-            if isinstance(node, NoteRef) and node.label not in seen:
+            if isinstance(node, Note) and node.label not in seen:
                 seen.add(node.label)
                 before = tokens(inline_text(para.children[:i]), article.meta.language)
                 out.append((before[-1], node.label))
@@ -413,7 +414,7 @@ def test_footnote_on_same_page_as_reference(dist: Path, samples: dict[str, Artic
     lang = article.meta.language
     pages = page_tokens(pdf_path(dist, slug), lang)
     refs = _words_before_refs(article)
-    assert len(refs) == len(article.footnotes) >= 1
+    assert len(refs) == len(article_notes(article)) >= 1
     _body, notes = body_and_notes(article)
     for (word, label), note in zip(refs, notes, strict=True):
         note_words = tokens(note, lang)

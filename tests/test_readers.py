@@ -108,22 +108,34 @@ def test_code_block_and_thematic_break(tree: Path) -> None:
 
 def test_footnotes_definitions_and_references(tree: Path) -> None:
     _, _, a = body(tree, "Text[^n] and more[^2].\n\n[^n]: First note.\n\n[^2]: Second.\n\n    Para two.\n")
-    assert [n.label for n in m.query(a, m.NoteRef)] == ["n", "2"]
-    assert [f.label for f in a.footnotes] == ["n", "2"]
-    assert len(a.footnotes[1].blocks) == 2
+    assert [n.label for n in m.query(a, m.Note)] == ["n", "2"]
+    assert [f.label for f in m.article_notes(a)] == ["n", "2"]
+    assert len(m.article_notes(a)[1].blocks) == 2
+    assert m.inline_text(m.article_notes(a)[0].blocks[0].children) == "First note."  # type: ignore[union-attr]
+
+
+def test_summary_bullet_note_is_kept(tree: Path) -> None:
+    """A note called only from a "Story at a glance" bullet is the bullet's
+    (it used to be dropped as never referenced, leaving a dangling call)."""
+    a, d = read(tree, "---\ntitle: T\ndate: 2024-01-02\n---\nStory at a glance\n\n- Point[^g]\n- Other\n\n"
+                      "Body[^b].\n\n[^g]: Glance note.\n\n[^b]: Body note.\n")
+    assert [n.label for n in m.notes(a.meta.summary[0])] == ["g"]
+    assert [n.label for n in m.article_notes(a)] == ["g", "b"]
+    assert "never referenced" not in messages(d)
+    assert "Glance note." in m.plain_text(a)
 
 
 def test_footnote_without_definition_warns(tree: Path) -> None:
     blocks, d, a = body(tree, "Text[^missing].\n")
     assert "[^missing]" in m.inline_text(blocks[0].children)  # type: ignore[union-attr]
     assert "footnote reference [^missing] has no definition" in messages(d)
-    assert a.footnotes == ()
+    assert m.query(a, m.Note) == []
 
 
 def test_circular_footnote_is_broken_with_warning(tree: Path) -> None:
     _, d, a = body(tree, "Text[^a].\n\n[^a]: See [^a].\n")
-    assert len(a.footnotes) == 1
-    assert not any(isinstance(n, m.NoteRef) for n in m.walk(a.footnotes[0]))
+    assert len(m.article_notes(a)) == 1
+    assert len(m.query(a, m.Note)) == 1  # the call inside the note is text
     assert "notes inside notes are not supported" in messages(d)
 
 
@@ -136,7 +148,7 @@ def test_every_inline_node(tree: Path) -> None:
     blocks, _, a = body(tree, md)
     kinds = {type(n) for n in m.walk(blocks[0])}
     for k in (m.Emph, m.Strong, m.Strike, m.Code, m.Link, m.Image, m.LineBreak, m.Subscript,
-              m.Superscript, m.NoteRef, m.Text):
+              m.Superscript, m.Note, m.Text):
         assert k in kinds, k
     link = m.query(a, m.Link)[0]
     assert (link.url, link.title) == ("https://example.org", "t")
@@ -377,10 +389,10 @@ def test_seed_is_read_verbatim(samples: dict[str, m.Article]) -> None:
 
 def test_richest_sample_has_every_node_type(samples: dict[str, m.Article]) -> None:
     a = samples["newsroom-style-guide"]
-    found = {type(n) for root in (*a.blocks, *a.footnotes) for n in m.walk(root)}
+    found = {type(n) for n in m.nodes(a)}
     for kind in (m.Para, m.Heading, m.BulletList, m.OrderedList, m.BlockQuote, m.Figure, m.Table, m.CodeBlock,
                  m.ThematicBreak, m.Text, m.Emph, m.Strong, m.Strike, m.Code, m.Link, m.Image, m.LineBreak,
-                 m.NoteRef, m.Superscript, m.Subscript):
+                 m.Note, m.Superscript, m.Subscript):
         assert kind in found, kind
     assert {h.level for h in m.query(a, m.Heading)} >= {2, 3, 4, 5, 6}
 

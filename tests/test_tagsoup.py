@@ -48,7 +48,7 @@ assert DROP_TAGS and VOID_DROP  # the tables the soup is drawn from are the read
 
 
 INLINES = (m.Text, m.Emph, m.Strong, m.Strike, m.Superscript, m.Subscript, m.Code, m.Link, m.Image,
-           m.LineBreak, m.NoteRef)
+           m.LineBreak, m.Note)
 BLOCKS = (m.Para, m.Heading, m.BulletList, m.OrderedList, m.BlockQuote, m.Figure, m.Table, m.CodeBlock,
           m.ThematicBreak, m.DefinitionList)
 
@@ -56,7 +56,6 @@ BLOCKS = (m.Para, m.Heading, m.BulletList, m.OrderedList, m.BlockQuote, m.Figure
 def well_formed(article: m.Article) -> None:
     """Every container holds only what it may: what writers rely on."""
     stack: list[tuple[object, tuple[type, ...]]] = [(b, BLOCKS) for b in article.blocks]
-    stack += [(f, (m.Footnote,)) for f in article.footnotes]
     while stack:
         node, allowed = stack.pop()
         assert isinstance(node, allowed), (node, allowed)
@@ -73,7 +72,7 @@ def well_formed(article: m.Article) -> None:
             case m.DefinitionItem(term, defs):
                 assert term
                 stack += [(x, INLINES) for x in term] + [(b, BLOCKS) for d in defs for b in d]
-            case m.ListItem(bs) | m.BlockQuote(bs) | m.Footnote(_, bs):
+            case m.ListItem(bs) | m.BlockQuote(bs) | m.Note(_, bs):
                 stack += [(b, BLOCKS) for b in bs]
             case m.Table(header, rows, _, caption):
                 assert rows or header

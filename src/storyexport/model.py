@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -82,13 +82,23 @@ class LineBreak:
 
 
 @dataclass(frozen=True, slots=True)
-class NoteRef:
-    """A footnote reference; ``label`` names a :class:`Footnote` of the article."""
+class Note:
+    """A footnote where it is called, holding its blocks (pandoc's ``Note``):
+    the call and the note are one node, so a call without a note, or a note
+    nobody calls, cannot be built. Calls of one note share its ``label`` (and
+    its blocks); how notes are numbered and placed is the presentation's
+    decision (``presentation.py``). A note holds no note: neither Word nor a
+    page footnote can nest them, so readers keep such a call as text."""
 
     label: str
+    blocks: tuple[Block, ...]
+
+    def __post_init__(self) -> None:
+        if any(isinstance(n, Note) for b in self.blocks for n in walk(b)):
+            raise ValueError(f"footnote [^{self.label}] holds another footnote")
 
 
-Inline = Text | Emph | Strong | Strike | Superscript | Subscript | Code | Link | Image | LineBreak | NoteRef
+Inline = Text | Emph | Strong | Strike | Superscript | Subscript | Code | Link | Image | LineBreak | Note
 
 # ---------------------------------------------------------------------- blocks
 
@@ -192,12 +202,6 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
-class Footnote:
-    label: str
-    blocks: tuple[Block, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Asset:
     """A local file an article references (image). ``path`` is the resolved,
     checked absolute path inside the source tree; ``sha256`` keys caches."""
@@ -257,7 +261,6 @@ class Meta:
 class Article:
     meta: Meta
     blocks: tuple[Block, ...]
-    footnotes: tuple[Footnote, ...] = ()
     assets: tuple[Asset, ...] = ()
     source_path: str = ""
     source_hash: str = field(default="", compare=False)
@@ -272,17 +275,12 @@ class Article:
                 return a
         return None
 
-    def footnote(self, label: str) -> Footnote | None:
-        for f in self.footnotes:
-            if f.label == label:
-                return f
-        return None
-
 
 # ------------------------------------------------------------------ traversal
 
-Node = Inline | Block | ListItem | DefinitionItem | TableCell | Footnote
+Node = Inline | Block | ListItem | DefinitionItem | TableCell
 T = TypeVar("T")
+N = TypeVar("N")
 
 
 def children(node: object) -> Iterator[object]:
@@ -294,7 +292,7 @@ def children(node: object) -> Iterator[object]:
             yield from c
         case BulletList(items) | OrderedList(items, _) | DefinitionList(items):
             yield from items
-        case ListItem(bs) | BlockQuote(bs) | Footnote(_, bs):
+        case ListItem(bs) | BlockQuote(bs) | Note(_, bs):
             yield from bs
         case DefinitionItem(term, definitions):
             yield from term
@@ -322,12 +320,41 @@ def walk(node: object) -> Iterator[object]:
         stack.extend(reversed(list(children(n))))
 
 
+def nodes(article: Article) -> Iterator[object]:
+    """Every node of the article in reading order (summary, then body), each
+    note's content once, at its first call."""
+    seen: set[str] = set()
+    stack: list[object] = list(reversed(article.blocks))
+    for item in reversed(article.meta.summary):
+        stack.extend(reversed(item))
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, Note):
+            if n.label in seen:
+                continue
+            seen.add(n.label)
+        stack.extend(reversed(list(children(n))))
+
+
 def query(article: Article, kind: type[T]) -> list[T]:
-    """All nodes of one type anywhere in the article (body, summary, footnotes)."""
-    roots: list[object] = [*article.blocks, *article.footnotes]
-    for item in article.meta.summary:
-        roots.extend(item)
-    return [n for r in roots for n in walk(r) if isinstance(n, kind)]
+    """All nodes of one type anywhere in the article (summary, body, notes)."""
+    return [n for n in nodes(article) if isinstance(n, kind)]
+
+
+def notes(roots: Iterable[object]) -> list[Note]:
+    """The notes called under ``roots``, one per label, in order of first call."""
+    found: dict[str, Note] = {}
+    for r in roots:
+        for n in walk(r):
+            if isinstance(n, Note) and n.label not in found:
+                found[n.label] = n
+    return list(found.values())
+
+
+def article_notes(article: Article) -> list[Note]:
+    """The article's notes in reading order: the summary's calls, then the body's."""
+    return notes([*(i for item in article.meta.summary for i in item), *article.blocks])
 
 
 def depth(node: object) -> int:
@@ -341,21 +368,48 @@ def depth(node: object) -> int:
     return best
 
 
+def map_nodes(blocks: tuple[Block, ...], kind: type[N], fn: Callable[[N], object]) -> tuple[Block, ...]:
+    """``blocks`` with every node of ``kind`` (at any depth, summary tuples
+    and table rows too) replaced by ``fn(node)``; unchanged nodes stay the
+    same objects. Recursive: readers bound the depth (``max_depth``)."""
+
+    def one(node: Any) -> Any:
+        if isinstance(node, kind):
+            return fn(node)
+        if isinstance(node, tuple):
+            new = tuple(one(x) for x in node)
+            return node if all(a is b for a, b in zip(new, node, strict=True)) else new
+        if dataclasses.is_dataclass(node) and not isinstance(node, type):
+            changes = {f.name: v for f in dataclasses.fields(node)
+                       if (v := one(getattr(node, f.name))) is not getattr(node, f.name)}
+            return dataclasses.replace(node, **changes) if changes else node
+        return node
+
+    result: tuple[Block, ...] = one(blocks)
+    return result
+
+
 # ------------------------------------------------------------ plain text view
 
 
 def inline_text(inlines: tuple[Inline, ...] | list[Inline]) -> str:
-    """The words of a run of inlines, as a reader would see them."""
+    """The words of a run of inlines, as a reader would see them (a note's
+    words are not part of the run: they sit at the foot or the end)."""
     out: list[str] = []
-    for node in inlines:
-        for n in walk(node):
-            match n:
-                case Text(t) | Code(t):
-                    out.append(t)
-                case Image(alt, _, _):
-                    out.append(alt)
-                case LineBreak():
-                    out.append("\n")
+    stack: list[object] = list(reversed(inlines))
+    while stack:
+        n = stack.pop()
+        match n:
+            case Text(t) | Code(t):
+                out.append(t)
+            case Image(alt, _, _):
+                out.append(alt)
+            case LineBreak():
+                out.append("\n")
+            case Note():
+                pass
+            case _:
+                stack.extend(reversed(list(children(n))))
     return "".join(out)
 
 
@@ -377,7 +431,7 @@ def _block_text(block: object, out: list[str]) -> None:
                     out.append(" ".join(inline_text(c.children) for c in row))
             case BulletList(items) | OrderedList(items, _) | DefinitionList(items):
                 stack.extend(reversed(items))
-            case ListItem(bs) | BlockQuote(bs) | Footnote(_, bs):
+            case ListItem(bs) | BlockQuote(bs):
                 stack.extend(reversed(bs))
             case DefinitionItem(term, definitions):
                 out.append(inline_text(term))
@@ -386,7 +440,7 @@ def _block_text(block: object, out: list[str]) -> None:
 
 def plain_text(article: Article) -> str:
     """Every word of the article in reading order: title, subtitle, byline,
-    summary bullets, body, footnotes. Tests use it to prove a format lost
+    summary bullets, body, then the notes in order of first call. Tests use it to prove a format lost
     nothing; it is a projection, not a rendering."""
     m = article.meta
     out: list[str] = [m.title]
@@ -396,8 +450,9 @@ def plain_text(article: Article) -> str:
     out.extend(inline_text(item) for item in m.summary)
     for b in article.blocks:
         _block_text(b, out)
-    for f in article.footnotes:
-        _block_text(f, out)
+    for note in article_notes(article):
+        for b in note.blocks:
+            _block_text(b, out)
     return "\n".join(s for s in out if s.strip())
 
 

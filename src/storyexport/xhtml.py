@@ -70,10 +70,9 @@ class Renderer:
     def __init__(self, article: m.Article, opts: HtmlOptions) -> None:
         self.a = article
         self.opts = opts
-        # numbered by first reference, as readers (and WeasyPrint's footnote counter) count them
-        order = dict.fromkeys(n.label for b in article.blocks for n in m.walk(b) if isinstance(n, m.NoteRef))
-        self.note_numbers = {label: i for i, label in enumerate(
-            [lb for lb in order if article.footnote(lb) is not None], 1)}
+        # numbered by first call in reading order (summary, body), as WeasyPrint's footnote counter counts them
+        self.notes = m.article_notes(article)
+        self.note_numbers = {note.label: i for i, note in enumerate(self.notes, 1)}
         self.seen_refs: dict[str, int] = {}
         self.labels = labels(article.meta.language)
         self.p = escape(opts.id_prefix)
@@ -107,8 +106,8 @@ class Renderer:
                 return self.image(alt, src, title, "inline")
             case m.LineBreak():
                 return "<br/>"
-            case m.NoteRef(label):
-                return self.noteref(label)
+            case m.Note():
+                return self.noteref(n)
         raise TypeError(f"not an inline: {n!r}")  # pragma: no cover
 
     def image(self, alt: str, src: str, title: str, cls: str) -> str:
@@ -119,17 +118,14 @@ class Renderer:
         return (f'<img class="{cls}" src="{escape(self.opts.image_url(asset))}" alt="{escape(alt)}"'
                 f' width="{asset.width}" height="{asset.height}"{t}/>')
 
-    def noteref(self, label: str) -> str:
-        n = self.note_numbers.get(label)
-        if n is None:
-            return ""
+    def noteref(self, note: m.Note) -> str:
+        label = note.label
+        n = self.note_numbers[label]
         self.seen_refs[label] = self.seen_refs.get(label, 0) + 1
         first = self.seen_refs[label] == 1
         p = self.p
         ref_id = f"{p}fnref{n}" if first else f"{p}fnref{n}-{self.seen_refs[label]}"
         if self.opts.footnotes == "float" and first:
-            note = self.a.footnote(label)
-            assert note is not None
             body = "".join(self.span_block(b) for b in note.blocks)
             return f'<span class="footnote" id="{p}fn{n}">{body}</span>'
         if self.opts.footnotes == "float":
@@ -242,13 +238,11 @@ class Renderer:
 
     def endnotes(self) -> str:
         """Footnotes collected at the end, each with a back-link (web and EPUB)."""
-        if not self.a.footnotes or self.opts.footnotes == "float":
+        if not self.notes or self.opts.footnotes == "float":
             return ""
         epub = self.opts.footnotes == "epub"
         out = []
-        for label, n in self.note_numbers.items():
-            note = self.a.footnote(label)
-            assert note is not None
+        for n, note in enumerate(self.notes, 1):
             body = self.blocks(note.blocks)
             back = (f' <a class="footnote-back" href="#{self.p}fnref{n}" role="doc-backlink"'
                     f' aria-label="{escape(self.labels.back)} {n}">[{escape(self.labels.back)}]</a>')
@@ -330,4 +324,4 @@ def render_fragment(article: m.Article, opts: HtmlOptions) -> str:
     """The article body and its footnotes as an HTML fragment (for feed
     content): no page, no masthead, no style."""
     r = Renderer(article, opts)
-    return r.blocks(article.blocks) + ("\n" + r.endnotes() if article.footnotes else "")
+    return r.blocks(article.blocks) + ("\n" + r.endnotes() if r.notes else "")

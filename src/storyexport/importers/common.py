@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -46,7 +46,6 @@ class Story:
     slug: str
     front: dict[str, Any]
     blocks: tuple[m.Block, ...]
-    footnotes: tuple[m.Footnote, ...] = ()
     files: dict[str, Path] = field(default_factory=dict)  # path beside the source -> file to copy
 
 
@@ -125,12 +124,12 @@ class Tally:
         or title it is skipped, with a warning. A story without a title
         gets its first sentence (or first words), with a warning."""
         title = " ".join(str(story.front.get("title", "")).split())
-        words = _has_words(story.blocks + tuple(story.footnotes))
+        words = _has_words(story.blocks)
         if not words and not title:
             self.diagnostics.warn(self.path, story.line, f"{story.name}: no title and no body text; not imported")
             return None
         if not words:
-            blocks = map_nodes(story.blocks, m.Image,
+            blocks = m.map_nodes(story.blocks, m.Image,
                                lambda img: img if img.alt.strip() else dataclasses.replace(img, alt=title))
             if blocks != story.blocks:
                 self.diagnostics.warn(self.path, story.line, f"{story.name}: no words but an image without alt "
@@ -145,16 +144,16 @@ class Tally:
             # the start-up time of an import that otherwise never needs them
             from ..readers.markdown import first_sentence
 
-            first = plain_words(story.blocks, story.footnotes)
+            first = plain_words(story.blocks)
             title = first_sentence(story.blocks) or " ".join(first[:12]) + (" …" if len(first) > 12 else "")
             self.diagnostics.warn(self.path, story.line, f"{story.name}: no title; using {title!r}")
             story.front = {"title": title, **story.front}
         return story
 
 
-def plain_words(blocks: tuple[m.Block, ...], notes: tuple[m.Footnote, ...] = ()) -> list[str]:
-    """The words of blocks and footnotes, as ``model.plain_text`` gives them."""
-    return m.plain_text(m.Article(m.Meta("", "", datetime(1970, 1, 1)), blocks, notes)).split()
+def plain_words(blocks: tuple[m.Block, ...]) -> list[str]:
+    """The words of blocks and their notes, as ``model.plain_text`` gives them."""
+    return m.plain_text(m.Article(m.Meta("", "", datetime(1970, 1, 1)), blocks)).split()
 
 
 def _has_words(nodes: tuple[object, ...]) -> bool:
@@ -166,29 +165,6 @@ def _has_words(nodes: tuple[object, ...]) -> bool:
                     isinstance(n, m.Image) and n.alt.strip()):
                 return True
     return False
-
-
-N = TypeVar("N")
-
-
-def map_nodes(blocks: tuple[m.Block, ...], kind: type[N], fn: Callable[[N], N]) -> tuple[m.Block, ...]:
-    """``blocks`` with every node of ``kind`` (at any depth) replaced by
-    ``fn(node)``; unchanged nodes stay the same objects."""
-
-    def one(node: Any) -> Any:
-        if isinstance(node, kind):
-            return fn(node)
-        if isinstance(node, tuple):
-            new = tuple(one(x) for x in node)
-            return node if all(a is b for a, b in zip(new, node, strict=True)) else new
-        if dataclasses.is_dataclass(node) and not isinstance(node, type):
-            changes = {f.name: v for f in dataclasses.fields(node)
-                       if (v := one(getattr(node, f.name))) is not getattr(node, f.name)}
-            return dataclasses.replace(node, **changes) if changes else node
-        return node
-
-    result: tuple[m.Block, ...] = one(blocks)
-    return result
 
 
 @dataclass
@@ -217,8 +193,7 @@ def html_blocks(html: str | etree._Element, ctx: ImportContext, line: int | None
     else:
         feed_tree(feeder, html)
     feeder.done()
-    blocks, _ = builder.finish()
-    return blocks
+    return builder.finish()
 
 
 # What lxml's HTML serialiser writes without an end tag (libxml2's empty
@@ -275,29 +250,29 @@ _BACK = re.compile(r"#fnref[-:]?([\w.-]+)$")
 _REF = re.compile(r"#fn[-:]?([\w.-]+)$")
 
 
-def lift_footnotes(blocks: tuple[m.Block, ...]) -> tuple[tuple[m.Block, ...], tuple[m.Footnote, ...]]:
+def lift_footnotes(blocks: tuple[m.Block, ...]) -> tuple[m.Block, ...]:
     """Endnotes as published HTML writes them (pandoc, storyexport's own feeds,
     WordPress footnote plugins): a closing numbered list whose items link back
     to ``#fnrefN``, referred to by links to ``#fnN``. They become the model's
-    footnotes again, so a note's words stay a note and the "back" links go."""
+    notes again (each link its note), so a note's words stay a note and the
+    "back" links go."""
     at = max((i for i, b in enumerate(blocks) if isinstance(b, m.OrderedList)), default=None)
     if at is None:
-        return blocks, ()
+        return blocks
     notes_list = blocks[at]
     assert isinstance(notes_list, m.OrderedList)
-    notes: list[m.Footnote] = []
+    notes: dict[str, tuple[m.Block, ...]] = {}
     for item in notes_list.items:
         label, body = _without_back_link(item.blocks)
         if label is None:
-            return blocks, ()
-        notes.append(m.Footnote(label, body))
-    labels = {n.label for n in notes}
+            return blocks
+        notes.setdefault(label, body)
     start = at - 1 if at and isinstance(blocks[at - 1], m.ThematicBreak) else at
-    kept = tuple(_map_block(b, labels) for b in blocks[:start] + blocks[at + 1:])
-    used = {n.label for b in kept for n in m.walk(b) if isinstance(n, m.NoteRef)}
-    if used != labels:  # not a footnote list after all
-        return blocks, ()
-    return kept, tuple(notes)
+    kept = tuple(_map_block(b, notes) for b in blocks[:start] + blocks[at + 1:])
+    used = {n.label for b in kept for n in m.walk(b) if isinstance(n, m.Note)}
+    if used != set(notes):  # not a footnote list after all
+        return blocks
+    return kept
 
 
 def _without_back_link(blocks: tuple[m.Block, ...]) -> tuple[str | None, tuple[m.Block, ...]]:
@@ -320,12 +295,12 @@ def _without_back_link(blocks: tuple[m.Block, ...]) -> tuple[str | None, tuple[m
     return match.group(1), blocks[:-1] + last
 
 
-def _map_inlines(nodes: tuple[m.Inline, ...], labels: set[str]) -> tuple[m.Inline, ...]:
+def _map_inlines(nodes: tuple[m.Inline, ...], labels: dict[str, tuple[m.Block, ...]]) -> tuple[m.Inline, ...]:
     out: list[m.Inline] = []
     for n in nodes:
         ref = _REF.search(n.url) if isinstance(n, m.Link) else None
         if ref and ref.group(1) in labels:
-            out.append(m.NoteRef(ref.group(1)))
+            out.append(m.Note(ref.group(1), labels[ref.group(1)]))
         elif isinstance(n, m.Emph | m.Strong | m.Strike | m.Superscript | m.Subscript):
             out.append(type(n)(_map_inlines(n.children, labels)))
         elif isinstance(n, m.Link):
@@ -335,7 +310,7 @@ def _map_inlines(nodes: tuple[m.Inline, ...], labels: set[str]) -> tuple[m.Inlin
     return tuple(out)
 
 
-def _map_block(b: m.Block, labels: set[str]) -> m.Block:
+def _map_block(b: m.Block, labels: dict[str, tuple[m.Block, ...]]) -> m.Block:
     match b:
         case m.Para(c):
             return m.Para(_map_inlines(c, labels))

@@ -111,7 +111,7 @@ class FeedImport(BaseImport):
             body = "".join(f"<p>{html.escape(p)}</p>" for p in re.split(r"\n\s*\n", body) if p.strip())
         wrapper = _LANG_WRAPPER.match(body)
         lang = language(wrapper.group(1) if wrapper else str(detail.get("language") or "")) or self.lang
-        blocks, notes = lift_footnotes(html_blocks(prepare(body, lambda msg: ctx.warn(line, msg)), ctx, line))
+        blocks = lift_footnotes(html_blocks(prepare(body, lambda msg: ctx.warn(line, msg)), ctx, line))
         published = _when(entry.get("published_parsed")) or _when(entry.get("updated_parsed"))
         if published is None:
             raise SourceError(f"{name}: no date (pubDate, published or updated)", str(self.path), line)
@@ -138,4 +138,4 @@ class FeedImport(BaseImport):
             authors=authors, tags=[t for t in tags if t], description=description, summary=glance,
             canonical_url=ctx.absolute(link) if link else "", lang=lang,
             rights=" ".join(str(entry.get("rights", "") or "").split()))
-        return Story(name, line, path_slug or title, story_front, blocks, notes)
+        return Story(name, line, path_slug or title, story_front, blocks)

@@ -132,7 +132,7 @@ class _Inlines:
                 return f"![{escape_text(alt)}]({_destination(src)}{_title(title)})"
             case m.LineBreak():
                 return "<br>" if self.in_table or self.in_heading else "\\\n"
-            case m.NoteRef(label):
+            case m.Note(label, _):
                 return f"[^{label}]"
         raise TypeError(f"not an inline: {n!r}")  # pragma: no cover
 
@@ -315,7 +315,8 @@ class MarkdownWriter:
         return out
 
 
-def footnotes(notes: tuple[m.Footnote, ...]) -> str:
+def footnotes(notes: list[m.Note]) -> str:
+    """Each note's definition, in order of first call."""
     out = []
     for note in notes:
         body = MarkdownWriter().blocks(note.blocks)
@@ -323,9 +324,11 @@ def footnotes(notes: tuple[m.Footnote, ...]) -> str:
     return "\n\n".join(out)
 
 
-def body_markdown(blocks: tuple[m.Block, ...], notes: tuple[m.Footnote, ...] = ()) -> str:
-    """The Markdown body (without front matter) for blocks and footnotes."""
+def body_markdown(blocks: tuple[m.Block, ...]) -> str:
+    """The Markdown body (without front matter) for blocks: each note is a
+    call where it is (``[^label]``) and a definition at the end."""
     text = MarkdownWriter().blocks(blocks)
+    notes = m.notes(blocks)
     if notes:
         text += "\n\n" + footnotes(notes)
     return text + "\n"

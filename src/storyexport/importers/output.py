@@ -60,7 +60,7 @@ def front_matter(values: dict[str, Any]) -> str:
 
 def source_bytes(story: Story, kind: str) -> bytes:
     """The Markdown source for a story, marked as the importer's own."""
-    rest = (front_matter(story.front) + "---\n" + body_markdown(story.blocks, story.footnotes)).encode("utf-8")
+    rest = (front_matter(story.front) + "---\n" + body_markdown(story.blocks)).encode("utf-8")
     return b"---\n" + f"# storyexport import {kind}; sha256 {hashlib.sha256(rest).hexdigest()}\n".encode() + rest
 
 

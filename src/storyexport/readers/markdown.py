@@ -20,7 +20,7 @@ from .metadata import build_meta
 from .rawhtml import HtmlToModel, close_html_frames
 from .source import SourceContext, slugify
 from .templating import Placeholders
-from .tree import TreeBuilder
+from .tree import NoteCall, TreeBuilder
 
 EXTENSIONS = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext")
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
@@ -57,7 +57,7 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
     body, excerpt = _split_excerpt(body, fm.values)
     reader = _MarkdownReader(ctx, body_line)
     reader.b.placeholders = table
-    blocks, footnotes = reader.convert(body)
+    blocks = reader.convert(body)
     if excerpt is not None and not any(k.lower() in _DESCRIPTION_KEYS for k in fm.values):
         fm.values["description"] = _excerpt_text(excerpt, ctx, body_line, table)
 
@@ -76,8 +76,8 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
                                  summary_items=summary)
     if not blocks:
         raise ctx.error(body_line, "the article has no body text left (only removed or empty content)")
-    footnotes = _check_footnotes(blocks, footnotes, ctx)
-    return m.Article(meta, blocks, footnotes, tuple(ctx.assets.values()), str(path),
+    _check_footnotes(blocks, reader.b, ctx)
+    return m.Article(meta, blocks, tuple(ctx.assets.values()), str(path),
                      watched=tuple(dict.fromkeys(ctx.watched))), draft
 
 
@@ -118,7 +118,7 @@ def _excerpt_text(excerpt: str, ctx: SourceContext, line: int, table: Placeholde
     reader = _MarkdownReader(quiet, line)
     reader.b.placeholders = table
     try:
-        blocks, _ = reader.convert(excerpt)
+        blocks = reader.convert(excerpt)
     except StoryExportError:
         return ""
     text = " ".join(m.inline_text(b.children) for b in blocks if isinstance(b, m.Para | m.Heading))
@@ -157,22 +157,17 @@ def _take_glance(blocks: tuple[m.Block, ...]) -> tuple[tuple[m.Block, ...], tupl
     return blocks, ()
 
 
-def _check_footnotes(blocks: tuple[m.Block, ...], notes: tuple[m.Footnote, ...],
-                     ctx: SourceContext) -> tuple[m.Footnote, ...]:
-    """Warn about references without definitions and definitions never used."""
-    used = {n.label for b in blocks for n in m.walk(b) if isinstance(n, m.NoteRef)}
+def _check_footnotes(blocks: tuple[m.Block, ...], builder: TreeBuilder, ctx: SourceContext) -> None:
+    """Warn about references without definitions (markdown-it keeps them as
+    text) and definitions never used (no call holds them, so they are gone).
+    Calls anywhere count, a "Story at a glance" bullet's too."""
     for b in blocks:
         for n in m.walk(b):
             if isinstance(n, m.Text):
                 for label in _MISSING_NOTE.findall(n.text):
                     ctx.warn(None, f"footnote reference [^{label}] has no definition (kept as text)")
-    kept = []
-    for note in notes:
-        if note.label not in used:
-            ctx.warn(None, f"footnote [^{note.label}] is defined but never referenced (dropped)")
-            continue
-        kept.append(note)
-    return tuple(kept)
+    for label, line in builder.uncalled_notes():
+        ctx.warn(line, f"footnote [^{label}] is defined but never referenced (dropped)")
 
 
 class _MarkdownReader:
@@ -188,7 +183,7 @@ class _MarkdownReader:
     def line(self, tok: Token) -> int | None:
         return tok.map[0] + self.offset if tok.map else None
 
-    def convert(self, text: str) -> tuple[tuple[m.Block, ...], tuple[m.Footnote, ...]]:
+    def convert(self, text: str) -> tuple[m.Block, ...]:
         try:
             tokens = self.md.parse(text)
         except RecursionError:
@@ -206,7 +201,7 @@ class _MarkdownReader:
         for t in tokens:
             self._inline(t.children or [], self.offset)
         self.b.close("para")
-        blocks, _ = self.b.finish()
+        blocks = self.b.finish()
         if blocks and isinstance(blocks[0], m.Para):
             return blocks[0].children
         if blocks and isinstance(blocks[0], m.Figure):
@@ -330,7 +325,7 @@ class _MarkdownReader:
                                             "notes inside notes are not supported (kept as text)")
                         b.text(f"[{label}]")
                     else:
-                        b.leaf(m.NoteRef(label))
+                        b.leaf(NoteCall(label, line))
                 case "html_inline":
                     feeder = HtmlToModel(b, line, inline=True)
                     feeder.feed(t.content)

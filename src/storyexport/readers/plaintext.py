@@ -83,7 +83,7 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
         fallback_date=published,
         summary_items=tuple(summary),
     )
-    return m.Article(meta, tuple(blocks), (), tuple(ctx.assets.values()), str(path),
+    return m.Article(meta, tuple(blocks), tuple(ctx.assets.values()), str(path),
                      watched=tuple(dict.fromkeys(ctx.watched))), draft
 
 

@@ -66,11 +66,23 @@ class Definition:
 Part = Cell | Row | Term | Definition
 
 
+@dataclass(frozen=True, slots=True)
+class NoteCall:
+    """A footnote call while the story is read: its note is usually defined
+    further on, so :meth:`TreeBuilder.finish` puts the note (a
+    :class:`~storyexport.model.Note`) in its place; no call leaves the reader."""
+
+    label: str
+    line: int | None
+
+
 class TreeBuilder:
     def __init__(self, ctx: SourceContext) -> None:
         self.ctx = ctx
         self.stack: list[Frame] = [Frame("root", 1)]
-        self.footnotes: list[m.Footnote] = []
+        self.notes: dict[str, tuple[m.Block, ...]] = {}  # label -> blocks of each note defined
+        self.note_lines: dict[str, int | None] = {}
+        self.called: set[str] = set()
         self.max_depth = ctx.site.limits.max_depth
         self.placeholders: Placeholders | None = None  # template calls to swap back in (templating.py)
 
@@ -146,11 +158,27 @@ class TreeBuilder:
     def in_drop(self) -> bool:
         return any(f.kind == "drop" for f in self.stack)
 
-    def finish(self) -> tuple[tuple[m.Block, ...], tuple[m.Footnote, ...]]:
+    def finish(self) -> tuple[m.Block, ...]:
         while len(self.stack) > 1:
             self.close()
         self._swap_placeholders(self.stack[0])
-        return _blocks(self.stack[0].items), tuple(self.footnotes)
+        blocks = _blocks(self.stack[0].items)
+        if self.notes:
+            blocks = m.map_nodes(blocks, NoteCall, self._note)
+        return blocks
+
+    def _note(self, call: NoteCall) -> m.Inline:
+        """The note a call names, or the call as text (with a located warning)."""
+        blocks = self.notes.get(call.label)
+        if blocks is None:
+            self.ctx.warn(call.line, f"footnote reference [^{call.label}] has no definition (kept as text)")
+            return m.Text(f"[^{call.label}]")
+        self.called.add(call.label)
+        return m.Note(call.label, blocks)
+
+    def uncalled_notes(self) -> list[tuple[str, int | None]]:
+        """Notes defined but never called (label, line), known after :meth:`finish`."""
+        return [(label, self.note_lines[label]) for label in self.notes if label not in self.called]
 
     # ---------------------------------------------------------- building
 
@@ -255,7 +283,8 @@ class TreeBuilder:
             case "dd":
                 node = Definition(_blocks(f.items))
             case "footnote":
-                self.footnotes.append(m.Footnote(f.info["label"], _blocks(f.items)))
+                self.notes.setdefault(f.info["label"], _blocks(f.items))
+                self.note_lines.setdefault(f.info["label"], f.line)
                 return
             case _:  # pragma: no cover
                 raise AssertionError(f"unknown frame {f.kind}")
@@ -263,7 +292,7 @@ class TreeBuilder:
 
 
 _INLINE_TYPES = (m.Text, m.Emph, m.Strong, m.Strike, m.Superscript, m.Subscript, m.Code, m.Link, m.Image,
-                 m.LineBreak, m.NoteRef)  # a tuple: ``A | B`` would build a union at every call
+                 m.LineBreak, NoteCall)  # a tuple: ``A | B`` would build a union at every call
 
 
 def _is_inline(node: Any) -> bool:

@@ -201,8 +201,7 @@ class _Builder:
         self.sect = self.doc.element.body.sectPr
         page = self.t.page
         self.text_width = page["width"] - page["margin_left"] - page["margin_right"]
-        body = self._walk_body()
-        self.nodes = [*body, *(n for f in article.footnotes for n in m.walk(f))]  # body, summary and notes
+        self.nodes = list(m.nodes(article))  # summary, body and notes
         # headings in m.query's order: a summary holds only inlines; a story
         # sharing the document has its names after its own prefix
         named = bookmark_names(prefix + n.id for n in self.nodes if isinstance(n, m.Heading) and n.id)
@@ -213,16 +212,9 @@ class _Builder:
         self.title_bookmark = ""  # a bookmark around the title (an edition's contents link to it)
         self.note_ids: dict[str, int] = {}  # label -> w:id, unique in the document
         self.note_numbers: dict[str, int] = {}  # label -> the number shown, counted per story
-        self.body_refs = {n.label for n in body if isinstance(n, m.NoteRef)}
-        self.ref_counts = Counter(n.label for n in self.nodes if isinstance(n, m.NoteRef))
-        self.in_footnote = False
+        self.notes: dict[str, m.Note] = {}  # label -> note, in order of first call
+        self.ref_counts = Counter(n.label for n in self.nodes if isinstance(n, m.Note))
         self.warned: set[str] = set()
-
-    def _walk_body(self) -> list[object]:
-        roots: list[object] = [*self.a.blocks]
-        for item in self.a.meta.summary:
-            roots.extend(item)
-        return [n for r in roots for n in m.walk(r)]
 
     def warn(self, message: str) -> None:
         if message not in self.warned:
@@ -243,13 +235,11 @@ class _Builder:
         return package_members(self.doc)
 
     def story(self) -> None:
-        """The story's paragraphs: masthead, summary, body, notes no text
-        refers to, rights."""
+        """The story's paragraphs: masthead, summary, body, rights."""
         meta = self.a.meta
         self._masthead()
         self._summary()
         self._blocks(self.a.blocks, _Flow(S.BODY), self._emit)
-        self._orphan_notes()
         if meta.rights:
             self._emit(self._p(S.RIGHTS, self._runs(meta.rights, _Fmt())))
 
@@ -445,8 +435,8 @@ class _Builder:
                     out += self._image(n, fmt, block=False)
                 case m.LineBreak():
                     out.append(el("w:r", None, fmt.props(), el("w:br")))
-                case m.NoteRef(label):
-                    out += self._noteref(label)
+                case m.Note():
+                    out += self._noteref(n)
                 case _:  # pragma: no cover - the model's inline set is closed
                     self.warn(f"inline {type(n).__name__} cannot be represented and was left out")
         return out
@@ -528,12 +518,10 @@ class _Builder:
             inline.docPr.set("title", xml_safe(img.title)[0])
         return [el("w:r", None, fmt.props(), el("w:drawing", None, inline))]
 
-    def _noteref(self, label: str) -> list[Element]:
+    def _noteref(self, note: m.Note) -> list[Element]:
         """The first reference becomes a real footnote; a repeated reference
         is a ``NOTEREF`` field to a bookmark on the first, as Word makes it."""
-        if self.a.footnote(label) is None:
-            self.warn(f"footnote reference [^{label}] has no footnote; left out")
-            return []
+        label = note.label
 
         def ref_props() -> Element:
             return rpr(val("w:rStyle", S.FOOTNOTE_REF))
@@ -541,10 +529,7 @@ class _Builder:
         bookmark = f"_RefNote_{self.note_ids.get(label, self.counters['footnote'] + 1)}"
         if label in self.note_ids:
             return field(f"NOTEREF {bookmark} \\f \\h", str(self.note_numbers[label]), ref_props)
-        if self.in_footnote:
-            self.warn(f"footnote [^{label}] is referenced only from another footnote, which Word cannot nest;"
-                      " it is printed at the end of the story")
-            return []
+        self.notes[label] = note
         self.note_ids[label] = self.next_id("footnote")
         self.note_numbers[label] = len(self.note_numbers) + 1
         run = el("w:r", None, ref_props(), el("w:footnoteReference", {"w:id": self.note_ids[label]}))
@@ -561,10 +546,9 @@ class _Builder:
         if not self.note_ids:
             return False
         part = self.shared.footnotes()
-        self.part, self.in_footnote = part, True
-        for label, nid in list(self.note_ids.items()):
-            note = self.a.footnote(label)
-            assert note is not None
+        self.part = part
+        for label, nid in self.note_ids.items():
+            note = self.notes[label]
             fn = el("w:footnote", {"w:id": nid})
             self._blocks(note.blocks, _Flow(S.FOOTNOTE_TEXT), fn.append)
             first = fn.find(qn("w:p"))
@@ -575,16 +559,8 @@ class _Builder:
             first.insert(1 if first.find(qn("w:pPr")) is not None else 0, mark)
             mark.addnext(el("w:r", None, None, text(" ")))
             part.element.append(fn)
-        self.part, self.in_footnote = self.doc.part, False
+        self.part = self.doc.part
         return True
-
-    def _orphan_notes(self) -> None:
-        """Footnotes no body text refers to cannot be Word footnotes: print
-        them after the story rather than drop them."""
-        for note in self.a.footnotes:
-            if note.label not in self.body_refs:
-                self.warn(f"footnote [^{note.label}] is never referenced; printed at the end of the story")
-                self._blocks(note.blocks, _Flow(S.FOOTNOTE_TEXT), self._emit)
 
     # ------------------------------------------------------- page, parts
 

@@ -72,12 +72,11 @@ def _w3c(when: datetime) -> str:
 
 def nesting_depth(article: Article) -> int:
     """How deep the article's HTML will nest, counted in model levels. A
-    page footnote is laid out inside its paragraph, so the deepest footnote
-    adds to the deepest block."""
+    page footnote is laid out inside its paragraph, as the note sits inside
+    it in the model, so a block's depth counts its notes'."""
     blocks = max((depth(b) for b in article.blocks), default=0)
-    notes = max((depth(f) for f in article.footnotes), default=0)
     summary = max((depth(i) + _SUMMARY_DEPTH for item in article.meta.summary for i in item), default=0)
-    return max(blocks + notes, summary) + _WRAPPER_DEPTH
+    return max(blocks, summary) + _WRAPPER_DEPTH
 
 
 def subject(article: Article) -> str:

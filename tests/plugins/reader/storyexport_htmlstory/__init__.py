@@ -26,7 +26,7 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
     feeder = HtmlToModel(builder, text[: body.start()].count("\n") + 1, inline=False)
     feeder.feed(body.group(1))
     feeder.done()
-    blocks, notes = builder.finish()
+    blocks = builder.finish()
     values = {"title": title.group(1).strip() if title else "", "date": date.group(1) if date else None}
     meta, draft = build_meta({k: v for k, v in values.items() if v}, {}, ctx, lambda s, _l: (m.Text(s),))
-    return m.Article(meta, blocks, notes, tuple(ctx.assets.values()), str(path)), draft
+    return m.Article(meta, blocks, tuple(ctx.assets.values()), str(path)), draft
