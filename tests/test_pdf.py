@@ -449,6 +449,23 @@ def test_outline_equals_headings(dist: Path, samples: dict[str, Article], slug: 
     assert got == [(lvl, " ".join(t.split())) for lvl, t in want]
 
 
+def test_word_longer_than_the_line_wraps_inside_the_page(tmp_path: Path, writer: PdfWriter, cli_site: Site) -> None:
+    """An 85-letter word (WordPress's "title should not overflow" test post)
+    breaks across lines: every letter is on the page, none past its edge."""
+    word = "Taumatawhakatangihangakoauauotamateaturipukakapikimaungahoronukupokaiwhenuakitanatahu"
+    src = tmp_path / "long.md"
+    src.write_text(f"---\ntitle: {word}\ndate: 2024-01-02\n---\n\nBody {word} ends.\n", encoding="utf-8")
+    article = read_source(src, tmp_path, cli_site, Diagnostics())
+    assert article is not None
+    out = tmp_path / "long.pdf"
+    out.write_bytes(render(writer, article)[0])
+    width = float(re.search(r"Page size:\s+([\d.]+)", poppler("pdfinfo", str(out))).group(1))  # type: ignore[union-attr]
+    words = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    boxes = [(float(a), float(b)) for a, b in re.findall(r'xMin="([\d.]+)"[^>]*xMax="([\d.]+)"', words)]
+    assert boxes and all(x0 >= 0 and x1 <= width for x0, x1 in boxes), (width, max(b[1] for b in boxes))
+    joined = "".join(pdftotext(out).split()).replace("\u2010", "")  # the body may hyphenate
+    assert joined.count(word) == 2, joined[:300]  # the title and the body, letters all there
+
 # ------------------------------------------------------- reproducibility
 
 
