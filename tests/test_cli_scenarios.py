@@ -132,6 +132,47 @@ def test_strict_fails_on_warnings_of_an_unchanged_article(tmp_path: Path) -> Non
     assert not (root / "dist" / "a.html").exists() and (root / "dist" / "b.html").exists()
 
 
+def test_suppressed_warning_categories(tmp_path: Path) -> None:
+    """Each warning ends in its category, as Sphinx prints them; a category
+    (or its whole type) in ``suppress_warnings`` is not shown or counted, not
+    even by ``--strict``; lifting it shows the cached warning again with no
+    re-render; an unknown category is a located configuration error."""
+    root = make(tmp_path, {"a.md": story("A", extra="colour: red\n", body="A body.\n\n![gone](images/gone.png)")})
+    first = export(root, formats="html")
+    assert "source/a.md:4: warning: unknown front-matter key 'colour' (kept, not used) [metadata.key]" in first.stderr
+    assert "warning: image 'images/gone.png' not found (alt text kept) [source.image]" in first.stderr
+    (root / "storyexport.toml").write_text(SITE + '[build]\nsuppress_warnings = ["metadata", "source.image"]\n')
+    quiet = export(root, "--strict", formats="html")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "warning" not in quiet.stderr.replace("0 warning(s)", "") and "unchanged a.md" in quiet.stdout
+    (root / "storyexport.toml").write_text(SITE + '[build]\nsuppress_warnings = ["source.link"]\n')
+    shown = export(root, formats="html")
+    assert "unchanged a.md" in shown.stdout and "[metadata.key]" in shown.stderr and "[source.image]" in shown.stderr
+    (root / "storyexport.toml").write_text(SITE + '[build]\nsuppress_warnings = ["metadata.colour"]\n')
+    bad = export(root, formats="html")
+    assert bad.returncode == 1
+    last = bad.stderr.strip().splitlines()[-1]
+    assert last.startswith("storyexport.toml: [build] suppress_warnings: unknown category 'metadata.colour'")
+
+
+def test_every_warning_category_is_declared_and_used() -> None:
+    """The categories passed to ``warn`` in the code are the ones
+    ``errors.CATEGORIES`` documents, and each documented one is used."""
+    import ast
+
+    from storyexport.errors import CATEGORIES
+
+    used: set[str] = set()
+    for path in (Path(__file__).resolve().parent.parent / "src" / "storyexport").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "warn"
+                    and node.args and isinstance(node.args[-1], ast.Constant) and isinstance(node.args[-1].value, str)
+                    and re.fullmatch(r"[a-z_]+(\.[a-z_]+)?", node.args[-1].value)):
+                used.add(node.args[-1].value)
+    assert used - set(CATEGORIES) == set(), "categories used but not declared"
+    assert set(CATEGORIES) - used == set(), "categories declared but never used"
+
+
 # -------------------------------------------------------- the output folder
 
 

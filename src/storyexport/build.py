@@ -32,7 +32,7 @@ from . import __version__, compat
 from .compat.cpython import call_with_room
 from .config import Site
 from .corrections import corrected, corrected_dates
-from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError, WriterError
+from .errors import Diagnostic, Diagnostics, DigestError, StoryExportError, WriterError, category_matches
 from .model import Article
 from .readers import is_source, layout, read_source
 from .safeio import read_regular_file
@@ -268,8 +268,10 @@ def _render_job(job: _Job) -> _Done:
         return _Done(job.path, None, {}, diags.items)
     if article is None:
         return _Done(job.path, None, {}, diags.items, draft=True)
-    if job.strict and diags.warnings:
-        return _Done(job.path, None, {}, [Diagnostic(d.path, d.line, d.message, "error") for d in diags.items])
+    # --strict: the warnings that are shown count as errors (suppressed ones do not)
+    counted = [d for d in diags.warnings if not category_matches(d.category, site.suppress_warnings)]
+    if job.strict and counted:
+        return _Done(job.path, None, {}, [Diagnostic(d.path, d.line, d.message, "error") for d in counted])
     article = corrected(article, job.corrected)
     ctx = RenderContext(_W["theme"], site, diags, formats=_W["formats"])
     writers: dict[str, Writer] = _W["writers"]
@@ -303,9 +305,9 @@ def _digest_json(writer: Writer, article: Article, ctx: RenderContext) -> bytes:
 
 
 def _is_warning(w: Any) -> bool:
-    """A warning as the manifest keeps it: ``[path, line or null, message]``."""
-    return (isinstance(w, list) and len(w) == 3 and isinstance(w[0], str)
-            and (w[1] is None or type(w[1]) is int) and isinstance(w[2], str))
+    """A warning as the manifest keeps it: ``[path, line or null, message, category]``."""
+    return (isinstance(w, list) and len(w) == 4 and isinstance(w[0], str)
+            and (w[1] is None or type(w[1]) is int) and isinstance(w[2], str) and isinstance(w[3], str))
 
 
 def site_verbose() -> bool:
@@ -374,7 +376,8 @@ class Builder:
         shares it."""
         w = self.writers[name]
         site = json.dumps({k: str(v) for k, v in vars(self.site).items()
-                           if k not in ("config_path", "state", "editions")}, sort_keys=True)
+                           if k not in ("config_path", "state", "editions", "suppress_warnings")},
+                          sort_keys=True)
         writer_code = sys.modules[type(w).__module__].__file__ or ""
         linked = ",".join(self.writer_names) if w.links_formats else ""  # what it links to
         h = hashlib.sha256(f"{__version__}|{code_fingerprint()}|{family or name}|{w.version}|"
@@ -517,7 +520,9 @@ class Builder:
             # A source is (re)read when a writer needs it or when the manifest does
             # not know it as it is now (collections need its entry).
             # --strict: a source that warned last time must fail now, not be skipped
-            stale = (not entry or entry.get("error") or (self.strict and entry.get("warnings"))
+            stale = (not entry or entry.get("error")
+                     or (self.strict and any(not category_matches(w[3], self.site.suppress_warnings)
+                                             for w in entry.get("warnings", [])))
                      or entry.get("hash") != self._source_key(path, entry.get("assets", {})))
             todo = tuple(n for n in self.article_writers if self.force or stale or not self._fresh(entry, n))
             digests = tuple((f, n) for f, n in self.families.items()
@@ -589,7 +594,8 @@ class Builder:
         res.skipped.extend(skipped)
         new_sources: dict[str, Any] = {rel: manifest["sources"][rel] for rel in skipped}
         for rel in skipped:  # a skipped source warns as it did when it was read
-            self.diagnostics.extend([Diagnostic(*w) for w in new_sources[rel].get("warnings", [])])
+            self.diagnostics.extend([Diagnostic(w[0], w[1], w[2], "warning", w[3])
+                                     for w in new_sources[rel].get("warnings", [])])
         # who holds each slug so far: a source that claims a held slug writes nothing
         # (it must not overwrite the other's files; _check_slugs then fails both)
         self._slug_owners = {e["slug"]: rel for rel, e in new_sources.items() if not e.get("error")}
@@ -681,11 +687,12 @@ class Builder:
             "downloads": d.summary.downloads,
             "outputs": dict((old or {}).get("outputs", {})),
             "digests": dict((old or {}).get("digests", {})),
-            "warnings": [[w.path, w.line, w.message] for w in warnings],
+            "warnings": [[w.path, w.line, w.message, w.category] for w in warnings],
         }
         if old and not old.get("error") and old.get("hash") != entry["hash"] and not d.summary.updated:
             self.diagnostics.warn(str(d.path), None, "changed since the last export, but has no updated date and "
-                                  "no later commit: feed readers will not show the correction (add updated:)")
+                                  "no later commit: feed readers will not show the correction (add updated:)",
+                                  "build.updated")
         if self._slug_owners.setdefault(d.summary.slug, rel) != rel:
             self._discard(d)
             return

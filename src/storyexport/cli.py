@@ -205,7 +205,7 @@ def _builder(args: argparse.Namespace, site: Site, out: Path | str | None, quiet
         if isinstance(out, Path) and p.is_dir() and out.resolve().is_relative_to(p.resolve()):
             # the outputs would be written, and stale ones deleted, among the sources
             raise UsageError(f"output folder {out} is inside the source folder {p}")
-    diags = Diagnostics(stream=None if quiet else sys.stderr)
+    diags = Diagnostics(stream=None if quiet else sys.stderr, suppress=site.suppress_warnings)
     builder = Builder(root=root, out=out, theme=theme, site=site, writer_names=_formats(args.format, site),
                       diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=getattr(args, "force", False),
                       strict=args.strict, progress=Progress(not quiet), scheduler=scheduler)
@@ -301,7 +301,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
     from .readers import read_source
 
     site = _site(args)
-    diags = Diagnostics(stream=sys.stderr)
+    diags = Diagnostics(stream=sys.stderr, suppress=site.suppress_warnings)
     path: Path = args.file
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
@@ -332,8 +332,9 @@ def cmd_proof(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from .importers import run_import, summary_line
 
-    diags = Diagnostics(stream=None if args.quiet else sys.stderr)
-    result = run_import(args.kind, args.input, args.out, _site(args), diags, args.uploads)
+    site = _site(args)
+    diags = Diagnostics(stream=None if args.quiet else sys.stderr, suppress=site.suppress_warnings)
+    result = run_import(args.kind, args.input, args.out, site, diags, args.uploads)
     if not args.quiet:
         print(summary_line(result, args.out, len(diags.warnings)), file=sys.stderr)
     if result.errors:
@@ -351,7 +352,7 @@ def cmd_edition(args: argparse.Namespace) -> int:
                               "sections": args.section, "continuous": args.continuous,
                               "formats": formats}, site)
     root, paths = _sources(args, site)
-    diags = Diagnostics(stream=None if args.quiet else sys.stderr)
+    diags = Diagnostics(stream=None if args.quiet else sys.stderr, suppress=site.suppress_warnings)
     out = args.out or Path(site.out) / "editions"
     written = run(spec, paths, root, out, spec.formats, _theme(args, site), site, diags)
     for path in written if args.verbose else ():

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
+from .errors import CATEGORIES, ConfigError
 
 if TYPE_CHECKING:
     from .editions.selection import EditionSpec
@@ -60,6 +60,8 @@ class Site:
     state: str = ""  # the build's bookkeeping folder; "" = .storyexport beside the output folder
     formats: tuple[str, ...] = ()
     scheduler: str = "local"  # who runs the jobs: local, dask-local or a Dask scheduler address
+    # warning categories not shown (errors.CATEGORIES; "markup" silences every markup.*)
+    suppress_warnings: tuple[str, ...] = ()
     pdf_variant: str = ""
     allowed_hosts: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
@@ -84,7 +86,7 @@ class Site:
 _SECTIONS = {
     "site": {"title", "description", "base_url", "language", "author", "author_email",
              "publisher", "logo", "feed_limit", "permalink"},
-    "build": {"theme", "source", "out", "state", "formats", "scheduler"},
+    "build": {"theme", "source", "out", "state", "formats", "scheduler", "suppress_warnings"},
     "pdf": {"pdf_variant", "variant", "allowed_hosts"},
     "limits": {f.name for f in fields(Limits)},
     "source": {"git_dates", "syntax", "shortcodes"},
@@ -149,7 +151,7 @@ def load_config(path: Path | None) -> Site:
                 limits[key] = value
             else:
                 values["pdf_variant" if key == "variant" else key] = value
-    for key in ("formats", "allowed_hosts"):
+    for key in ("formats", "allowed_hosts", "suppress_warnings"):
         if key in values:
             v = values[key]
             if isinstance(v, str):
@@ -163,6 +165,11 @@ def load_config(path: Path | None) -> Site:
                 "publisher", "logo", "theme", "source", "out", "state", "pdf_variant", "permalink", "scheduler"):
         if key in values and not isinstance(values[key], str):
             raise ConfigError(f"{key}: expected a string, got {values[key]!r}", where)
+    known = {*CATEGORIES, *(c.split(".")[0] for c in CATEGORIES)}
+    for category in values.get("suppress_warnings", ()):
+        if category not in known:
+            raise ConfigError(f"[build] suppress_warnings: unknown category {category!r} "
+                              f"(see README.md, \"Warnings\")", where)
     if values.get("pdf_variant", "") not in PDF_VARIANTS:
         raise ConfigError(
             f"[pdf] variant: {values['pdf_variant']!r} is not one of {', '.join(PDF_VARIANTS[1:])}", where)

@@ -12,6 +12,47 @@ import threading
 from dataclasses import dataclass, field
 from typing import TextIO
 
+#: Warning categories, ``type.subtype`` as Sphinx names them: each warning
+#: carries one, printed after it in brackets, and ``[build] suppress_warnings``
+#: silences a category, or a whole type by its first part. Errors have none:
+#: they cannot be silenced.
+CATEGORIES: dict[str, str] = {
+    "source.encoding": "a source is UTF-16 rather than UTF-8",
+    "source.characters": "control, invalid or bidirectional override characters removed",
+    "source.link": "a link removed or kept as text (scheme not allowed, no base_url, no such story)",
+    "source.image": "an image not read: outside the tree, missing, too large or not PNG, JPEG or GIF",
+    "source.draft": "a draft is not exported",
+    "metadata.key": "an unknown front-matter key",
+    "metadata.title": "a title cut to max_title_chars, or taken from the first sentence",
+    "metadata.date": "a date taken from the file name or git, ignored, or missing",
+    "metadata.slug": "a slug that is not file-name safe",
+    "markup.raw_html": "raw HTML removed or unwrapped (scripts, handlers, unknown elements)",
+    "markup.footnote": "a footnote with no definition or reference, or nested in another",
+    "markup.shortcode": "a Hugo shortcode unknown, unclosed or without what it needs",
+    "markup.liquid": "Jekyll Liquid that cannot be evaluated here",
+    "import.story": "a story imported without a title or body, or not imported",
+    "import.markup": "a shortcode or block the importer cannot render, removed or kept as text",
+    "import.attachment": "an attachment or image not in the export or with no usable address",
+    "import.channel": "an export-wide setting not understood (language, time zone)",
+    "import.file": "an import output file name already taken",
+    "pdf.font": "no font of the theme draws some characters",
+    "pdf.resource": "a resource the PDF did not load",
+    "pdf.layout": "a layout note from WeasyPrint",
+    "docx": "a DOCX cannot hold something the story has (a nested note, an image, a link target)",
+    "epub": "an EPUB note (a fallback or a repaired reference)",
+    "feeds.characters": "characters a feed cannot hold were removed",
+    "feeds.link": "two stories share a link",
+    "site.alias": "a story's alias names no free path",
+    "build.updated": "a story changed with no updated date: feed readers will not show the correction",
+    "edition.empty": "an edition selects no story",
+}
+
+
+def category_matches(category: str, patterns: tuple[str, ...]) -> bool:
+    """Whether ``category`` is one of ``patterns`` or under one (``markup``
+    matches ``markup.raw_html``)."""
+    return any(category == p or category.startswith(p + ".") for p in patterns)
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
@@ -19,11 +60,13 @@ class Diagnostic:
     line: int | None
     message: str
     kind: str = "warning"
+    category: str = ""  # a key of CATEGORIES, for warnings
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         prefix = "" if self.kind == "error" else "warning: "
-        return f"{where}: {prefix}{self.message}"
+        suffix = f" [{self.category}]" if self.category else ""
+        return f"{where}: {prefix}{self.message}{suffix}"
 
 
 class StoryExportError(Exception):
@@ -87,13 +130,19 @@ class Diagnostics:
 
     stream: TextIO | None = None
     items: list[Diagnostic] = field(default_factory=list)
+    # categories silenced (``[build] suppress_warnings``): only where warnings
+    # are shown; workers and caches keep every warning, so lifting a
+    # suppression shows them again without a rebuild
+    suppress: tuple[str, ...] = ()
     _seen: set[Diagnostic] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def warn(self, path: str, line: int | None, message: str) -> None:
-        self.add(Diagnostic(path, line, message))
+    def warn(self, path: str, line: int | None, message: str, category: str) -> None:
+        self.add(Diagnostic(path, line, message, "warning", category))
 
     def add(self, d: Diagnostic) -> None:
+        if d.kind == "warning" and self.suppress and category_matches(d.category, self.suppress):
+            return
         with self._lock:
             if d in self._seen:
                 return

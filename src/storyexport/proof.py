@@ -143,7 +143,7 @@ def make_proof(article_path: Path, theme: Theme, site: Site, output: Path | None
     root = Path(site.source)
     if not article_path.resolve().is_relative_to(root.resolve()):
         root = article_path.parent
-    diags = Diagnostics(stream=sys.stderr)
+    diags = Diagnostics(stream=sys.stderr, suppress=site.suppress_warnings)
     article = read_source(article_path, root, site, diags)
     if article is None:
         raise UsageError(f"{article_path} is a draft")

@@ -130,7 +130,7 @@ class EditionBuild:
         b = self.b
         edition = select(spec, self.articles(), b.site)
         if not edition.entries:
-            b.diagnostics.warn(b.site.config_path or "storyexport.toml", None, empty_warning(spec))
+            b.diagnostics.warn(b.site.config_path or "storyexport.toml", None, empty_warning(spec), "edition.empty")
             return None
         key = _hash(env, [(self.by_path.get(e.article.source_path, e.article.source_path),
                            self.hashes.get(self.by_path.get(e.article.source_path, ""), ""))

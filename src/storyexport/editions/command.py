@@ -64,7 +64,7 @@ def run(spec: EditionSpec, paths: Sequence[Path], root: Path, out: Path, formats
     stories = read_stories(paths, root, site, diags)
     edition = select(spec, stories, site)
     if not edition.entries:
-        diags.warn(f"edition {spec.slug}", None, empty_warning(spec))
+        diags.warn(f"edition {spec.slug}", None, empty_warning(spec), "edition.empty")
         return []
     made = make_edition(edition, formats, theme, site, root, diags)
     make_folder(out, "output folder")

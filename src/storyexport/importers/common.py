@@ -62,8 +62,8 @@ class ImportContext(SourceContext):
         self.base = base
         self.resolve_image = resolve_image
 
-    def warn(self, line: int | None, message: str) -> None:
-        super().warn(line, f"{self.story}: {message}")
+    def warn(self, line: int | None, message: str, category: str) -> None:
+        super().warn(line, f"{self.story}: {message}", category)
 
     def image(self, src: str, line: int | None) -> str | None:
         src = src.strip()
@@ -75,7 +75,7 @@ class ImportContext(SourceContext):
                 return local
         absolute = self.absolute(src)
         if not absolute:
-            self.warn(line, f"image {src[:80]!r} has no usable address; alt text kept")
+            self.warn(line, f"image {src[:80]!r} has no usable address; alt text kept", "import.attachment")
         return absolute or None
 
     def link_url(self, url: str, line: int | None) -> str | None:
@@ -126,18 +126,19 @@ class Tally:
         title = " ".join(str(story.front.get("title", "")).split())
         words = _has_words(story.blocks)
         if not words and not title:
-            self.diagnostics.warn(self.path, story.line, f"{story.name}: no title and no body text; not imported")
+            self.diagnostics.warn(self.path, story.line, f"{story.name}: no title and no body text; not imported",
+                                  "import.story")
             return None
         if not words:
             blocks = m.map_nodes(story.blocks, m.Image,
                                lambda img: img if img.alt.strip() else dataclasses.replace(img, alt=title))
             if blocks != story.blocks:
                 self.diagnostics.warn(self.path, story.line, f"{story.name}: no words but an image without alt "
-                                                             "text; the title is its alt text")
+                                                             "text; the title is its alt text", "import.story")
             else:
                 blocks += (m.Para((m.Text(title),)),)
                 self.diagnostics.warn(self.path, story.line, f"{story.name}: no body text; the title stands as "
-                                                             "the body")
+                                                             "the body", "import.story")
             story.blocks = blocks
         elif not title:
             # imported here: the Markdown reader brings markdown-it and python-liquid, a third of
@@ -146,7 +147,7 @@ class Tally:
 
             first = plain_words(story.blocks)
             title = first_sentence(story.blocks) or " ".join(first[:12]) + (" …" if len(first) > 12 else "")
-            self.diagnostics.warn(self.path, story.line, f"{story.name}: no title; using {title!r}")
+            self.diagnostics.warn(self.path, story.line, f"{story.name}: no title; using {title!r}", "import.story")
             story.front = {"title": title, **story.front}
         return story
 

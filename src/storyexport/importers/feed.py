@@ -102,16 +102,18 @@ class FeedImport(BaseImport):
         summary = entry.get("summary_detail") or {}
         if detail is None:
             if not summary:
-                ctx.warn(line, "no content; not imported")
+                ctx.warn(line, "no content; not imported", "import.story")
                 return None
-            ctx.warn(line, "no full content (content:encoded or Atom content); imported from its summary")
+            ctx.warn(line, "no full content (content:encoded or Atom content); imported from its summary",
+                     "import.story")
             detail = summary
         body = str(detail.get("value", ""))
         if "html" not in str(detail.get("type", "text/html")):
             body = "".join(f"<p>{html.escape(p)}</p>" for p in re.split(r"\n\s*\n", body) if p.strip())
         wrapper = _LANG_WRAPPER.match(body)
         lang = language(wrapper.group(1) if wrapper else str(detail.get("language") or "")) or self.lang
-        blocks = lift_footnotes(html_blocks(prepare(body, lambda msg: ctx.warn(line, msg)), ctx, line))
+        prepared = prepare(body, lambda msg: ctx.warn(line, msg, "markup.raw_html"))
+        blocks = lift_footnotes(html_blocks(prepared, ctx, line))
         published = _when(entry.get("published_parsed")) or _when(entry.get("updated_parsed"))
         if published is None:
             raise SourceError(f"{name}: no date (pubDate, published or updated)", str(self.path), line)

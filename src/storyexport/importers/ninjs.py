@@ -132,7 +132,7 @@ class NinjsImport(BaseImport):
         figures = self._figures(item, body)
         end = re.search(r"</body\s*>", body, re.I)  # a whole HTML document: inside its body
         body = body[:end.start()] + figures + body[end.start():] if end else body + figures
-        blocks = html_blocks(prepare(body, lambda msg: ctx.warn(1, msg)), ctx, 1)
+        blocks = html_blocks(prepare(body, lambda msg: ctx.warn(1, msg, "markup.raw_html")), ctx, 1)
         created = _date(item.get("firstcreated")) or _date(item.get("contentcreated"))
         version = _date(item.get("versioncreated"))
         published = created or version

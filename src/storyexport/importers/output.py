@@ -124,7 +124,7 @@ class SourceWriter:
             slug = f"{base}-{n}"
         if slug != base:
             self.diagnostics.warn(self.input_name, story.line,
-                                  f"{story.name}: slug {base!r} is taken; using {slug!r}")
+                                  f"{story.name}: slug {base!r} is taken; using {slug!r}", "import.file")
         self.slugs.add(slug)
         return slug
 

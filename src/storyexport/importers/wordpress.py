@@ -193,7 +193,7 @@ class WordPressImport(BaseImport):
         self.lang = language(channel.language)
         if channel.language and not self.lang:
             self.diagnostics.warn(str(self.path), None, f"channel language {channel.language!r} is not a "
-                                                        "BCP 47 tag; not used")
+                                                        "BCP 47 tag; not used", "import.channel")
         for item in _items(self.path, Channel(), lambda kind: kind == "post"):
             kind = self._kind(item)
             if kind:
@@ -226,7 +226,8 @@ class WordPressImport(BaseImport):
         offset = self.channel.offset
         if offset is None:
             self.diagnostics.warn(str(self.path), item.line, f"{name}: no GMT date and no other post shows the "
-                                                             "site's UTC offset; its local date is taken as UTC")
+                                                             "site's UTC offset; its local date is taken as UTC",
+                                                             "import.channel")
             offset = timedelta(0)
         return (local - offset).replace(tzinfo=UTC)
 
@@ -246,10 +247,11 @@ class WordPressImport(BaseImport):
         shortcodes = Shortcodes(
             attachments=self.channel.attachments.get,
             children=lambda: sorted((self.channel.attachments[i] for i in kids), key=lambda a: a.order),
-            warn=lambda msg: ctx.warn(item.line, msg))
+            warn=lambda msg: ctx.warn(item.line, msg, "import.markup"))
         body = resolve(item.get("content"), shortcodes, self.channel.reusable.get)
         body_html = attachment_alt(body.html, self.channel.attachments.get)
-        blocks = html_blocks(prepare(body_html, lambda msg: ctx.warn(item.line, msg)), ctx, item.line)
+        prepared = prepare(body_html, lambda msg: ctx.warn(item.line, msg, "markup.raw_html"))
+        blocks = html_blocks(prepared, ctx, item.line)
         excerpt = item.get("excerpt").strip()
         description = html_text(prepare(excerpt), ctx, item.line) if excerpt else ""
         if not description and body.teaser.strip():

@@ -69,6 +69,6 @@ def read_source(path: Path, root: Path, site: Site, diagnostics: Diagnostics) ->
     data = real.read_bytes()
     article, draft = reader(path, data, ctx)
     if draft:
-        diagnostics.warn(str(path), None, "draft: true; not exported")
+        diagnostics.warn(str(path), None, "draft: true; not exported", "source.draft")
         return None
     return replace(article, source_hash=hashlib.sha256(data).hexdigest())

@@ -57,7 +57,8 @@ def expand(body: str, ctx: SourceContext, first_line: int, page: Mapping[str, An
         token = getattr(e, "token", None)
         at = getattr(token, "start_index", -1)
         line = line_at(jekyll, at, first_line) if isinstance(at, int) and at >= 0 else first_line
-        ctx.warn(line, f"Liquid: {str(e).splitlines()[0]}; its tags and variables are removed one by one")
+        ctx.warn(line, f"Liquid: {str(e).splitlines()[0]}; its tags and variables are removed one by one",
+                 "markup.liquid")
         return _scan(jekyll, ctx, first_line, page, table, full=True)
 
 
@@ -74,7 +75,8 @@ def _scan(body: str, ctx: SourceContext, first_line: int, page: Mapping[str, Any
         tm = _TOKEN.match(body, mt.start())
         if tm is None:
             if full:
-                ctx.warn(line, f"unclosed Liquid {body[mt.start():mt.start() + 30]!r}: delimiter removed")
+                ctx.warn(line, f"unclosed Liquid {body[mt.start():mt.start() + 30]!r}: delimiter removed",
+                         "markup.liquid")
             else:
                 out.append(mt.group())
             pos = mt.end()
@@ -84,7 +86,8 @@ def _scan(body: str, ctx: SourceContext, first_line: int, page: Mapping[str, Any
             end = re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}").search(body, tm.end())
             if end is None:
                 if full or name == "highlight":
-                    ctx.warn(line, f"{{% {name} %}} is not closed by {{% end{name} %}}: tag removed, text kept")
+                    ctx.warn(line, f"{{% {name} %}} is not closed by {{% end{name} %}}: tag removed, text kept",
+                             "markup.liquid")
                     pos = tm.end()
                 else:  # Liquid reports it
                     out.append(tm.group())
@@ -120,7 +123,7 @@ class _Reported(Undefined):
             at = getattr(self.token, "start_index", -1)
             line = line_at(text, at, first_line) if isinstance(at, int) and at >= 0 else None
             name = self.hint.removesuffix(" is undefined") if self.hint else self.name
-            ctx.warn(line, f"Liquid variable {{{{ {name} }}}} has no value here: removed")
+            ctx.warn(line, f"Liquid variable {{{{ {name} }}}} has no value here: removed", "markup.liquid")
         return ""
 
 
@@ -218,7 +221,8 @@ def _tag(name: str, args: str, ctx: SourceContext, line: int, table: Placeholder
         return ""  # the opening tag already warned
     what = "include" if name in ("include", "include_relative") else f"Liquid tag {{% {name} %}}"
     ctx.warn(line, f"{what} {args[:40]!r} is not supported: removed"
-                   + (f", the content up to {{% {_BLOCK_ENDS[name]} %}} kept" if name in _BLOCK_ENDS else ""))
+                   + (f", the content up to {{% {_BLOCK_ENDS[name]} %}} kept" if name in _BLOCK_ENDS else ""),
+                   "markup.liquid")
     return ""
 
 
@@ -226,7 +230,7 @@ def _variable(expr: str, ctx: SourceContext, line: int, page: Mapping[str, Any])
     head, *filters = [p.strip() for p in expr.split("|")]
     value = _lookup(head, ctx, page)
     if value is None:
-        ctx.warn(line, f"Liquid variable {{{{ {head[:40]} }}}} has no value here: removed")
+        ctx.warn(line, f"Liquid variable {{{{ {head[:40]} }}}} has no value here: removed", "markup.liquid")
         return ""
     text = value.isoformat() if isinstance(value, date | datetime) else str(value)
     for f in filters:
@@ -236,7 +240,7 @@ def _variable(expr: str, ctx: SourceContext, line: int, page: Mapping[str, Any])
         elif fname == "absolute_url":
             text = ctx.site.absolute(text) if ctx.site.base_url else text
         elif fname not in ("escape", "xml_escape", "strip", "markdownify", "smartify", "uri_escape"):
-            ctx.warn(line, f"Liquid filter {fname!r} is not supported: value used unfiltered")
+            ctx.warn(line, f"Liquid filter {fname!r} is not supported: value used unfiltered", "markup.liquid")
     return text
 
 

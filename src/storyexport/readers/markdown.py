@@ -165,9 +165,10 @@ def _check_footnotes(blocks: tuple[m.Block, ...], builder: TreeBuilder, ctx: Sou
         for n in m.walk(b):
             if isinstance(n, m.Text):
                 for label in _MISSING_NOTE.findall(n.text):
-                    ctx.warn(None, f"footnote reference [^{label}] has no definition (kept as text)")
+                    ctx.warn(None, f"footnote reference [^{label}] has no definition (kept as text)",
+                             "markup.footnote")
     for label, line in builder.uncalled_notes():
-        ctx.warn(line, f"footnote [^{label}] is defined but never referenced (dropped)")
+        ctx.warn(line, f"footnote [^{label}] is defined but never referenced (dropped)", "markup.footnote")
 
 
 class _MarkdownReader:
@@ -322,7 +323,7 @@ class _MarkdownReader:
                     label = _note_label(t)
                     if self.in_footnote is not None:
                         self.ctx.warn(line, f"footnote [^{self.in_footnote}] refers to footnote [^{label}]; "
-                                            "notes inside notes are not supported (kept as text)")
+                                            "notes inside notes are not supported (kept as text)", "markup.footnote")
                         b.text(f"[{label}]")
                     else:
                         b.leaf(NoteCall(label, line))

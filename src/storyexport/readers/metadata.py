@@ -80,7 +80,7 @@ def build_meta(
             extra.append((key, _freeze(value)))
         elif canon is None:
             if key.lower() not in SITE_TOOL_KEYS:
-                ctx.warn(lines.get(key), f"unknown front-matter key {key!r} (kept, not used)")
+                ctx.warn(lines.get(key), f"unknown front-matter key {key!r} (kept, not used)", "metadata.key")
             extra.append((key, _freeze(value)))
         else:
             grouped.setdefault(canon, []).append((key, value))
@@ -98,14 +98,14 @@ def build_meta(
     title = text("title")
     limit = site.limits.max_title_chars
     if len(title) > limit:
-        ctx.warn(line("title"), f"title is {len(title)} characters; cut to {limit} (max_title_chars)")
+        ctx.warn(line("title"), f"title is {len(title)} characters; cut to {limit} (max_title_chars)", "metadata.title")
         title = title[:limit].rstrip() + "…"
     if not title:
         title = heading_title or fallback_title
         if not title:
             raise ctx.error(None, "no title: add one to the front matter (title: ...)")
         if not heading_title:
-            ctx.warn(line("title"), f"no title; using its first sentence: {title!r}")
+            ctx.warn(line("title"), f"no title; using its first sentence: {title!r}", "metadata.title")
 
     authors: list[Author] = []
     if "authors" in grouped:
@@ -117,7 +117,7 @@ def build_meta(
     published, undated = _published(grouped, lines, ctx, fallback_date)
     updated = as_date(first("updated"), "updated", ctx, line("updated")) if "updated" in grouped else None
     if updated is not None and updated < published:
-        ctx.warn(line("updated"), "updated is before the publication date; ignored")
+        ctx.warn(line("updated"), "updated is before the publication date; ignored", "metadata.date")
         updated = None
 
     tags: list[str] = []
@@ -135,7 +135,7 @@ def build_meta(
     if not slug:
         slug = "article-" + hashlib.sha256(os.fsencode(ctx.path.name)).hexdigest()[:10]
     if slug_src and slug != slug_src:
-        ctx.warn(line("slug"), f"slug {slug_src[:60]!r} is not file-name safe; using {slug!r}")
+        ctx.warn(line("slug"), f"slug {slug_src[:60]!r} is not file-name safe; using {slug!r}", "metadata.slug")
 
     permalink = text("permalink")
     canonical = text("canonical_url") or permalink
@@ -217,16 +217,16 @@ def _published(grouped: dict[str, list[tuple[str, Any]]], lines: dict[str, int],
     where = bad[1] if bad else None
     from_name = file_name_date(ctx.path.name)
     if from_name is not None:
-        ctx.warn(where, f"{why}; using the date in the file name, {from_name.date().isoformat()}")
+        ctx.warn(where, f"{why}; using the date in the file name, {from_name.date().isoformat()}", "metadata.date")
         return from_name, False
     from_git = last_commit_date(ctx.path, ctx.root) if ctx.site.git_dates else None
     if from_git is not None:
-        ctx.warn(where, f"{why}; using the date of its last git commit, {from_git.isoformat()}")
+        ctx.warn(where, f"{why}; using the date of its last git commit, {from_git.isoformat()}", "metadata.date")
         return from_git, False
     if bad is not None:
         raise ctx.error(bad[1], f"{bad[0]}: not a date: {describe(bad[2])}")
     ctx.warn(None, "no date in the front matter, the file name or git history; exported undated "
-                   "(no date shown, listed last in feeds): add one (date: 2024-03-05)")
+                   "(no date shown, listed last in feeds): add one (date: 2024-03-05)", "metadata.date")
     return UNDATED, True
 
 

@@ -76,7 +76,7 @@ class HtmlToModel(HTMLParser):
         self.base_depth = len(builder.stack)
 
     def warn(self, msg: str) -> None:
-        self.ctx.warn(self.line, msg)
+        self.ctx.warn(self.line, msg, "markup.raw_html")
 
     # HTMLParser hooks --------------------------------------------------
 

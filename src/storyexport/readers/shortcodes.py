@@ -64,7 +64,8 @@ def expand(body: str, ctx: SourceContext, first_line: int, params: Mapping[str, 
         tag = tags[i]
         out.append(body[pos:tag.start])
         if tag.closing:
-            ctx.warn(tag.call.line, f"shortcode {{{{< /{tag.call.name} >}}}} closes nothing; removed")
+            ctx.warn(tag.call.line, f"shortcode {{{{< /{tag.call.name} >}}}} closes nothing; removed",
+                     "markup.shortcode")
             pos, i = tag.end, i + 1
             continue
         close = None if tag.self_closing else _matching_close(tags, i)
@@ -106,7 +107,8 @@ def _scan(body: str, ctx: SourceContext, first_line: int, table: Placeholders) -
         tm = _TAG.match(body, mt.start())
         line = line_at(body, mt.start(), first_line)
         if tm is None or tm.group(8) != {"<": ">", "%": "%"}[tm.group(1)]:
-            ctx.warn(line, f"unclosed shortcode {body[mt.start():mt.start() + 30]!r}: delimiter removed")
+            ctx.warn(line, f"unclosed shortcode {body[mt.start():mt.start() + 30]!r}: delimiter removed",
+                     "markup.shortcode")
             tags.append(_Tag(mt.start(), mt.end(), False, False, Call("", (), (), line), True))
             pos = mt.end()
             continue
@@ -118,7 +120,7 @@ def _scan(body: str, ctx: SourceContext, first_line: int, table: Placeholders) -
             tags.append(_Tag(tm.start(), tm.end(), False, False, Call("\x00literal", (placeholder,), (), line),
                              True))
         elif not tm.group(4):
-            ctx.warn(line, "shortcode without a name: removed")
+            ctx.warn(line, "shortcode without a name: removed", "markup.shortcode")
             tags.append(_Tag(tm.start(), tm.end(), False, False, Call("", (), (), line), True))
         else:
             args, named = parse_args(tm.group(5))
@@ -175,14 +177,14 @@ def _render(tag: _Tag, inner: str, paired: bool, ctx: SourceContext, params: Map
     bundle_image = _bundle_image(call, ctx)
     if bundle_image is not None:
         ctx.warn(call.line, f"unknown shortcode {call.name!r}: shown as a figure of {bundle_image}"
-                            + (" with its content as caption" if inner.strip() else ""))
+                            + (" with its content as caption" if inner.strip() else ""), "markup.shortcode")
         key = ctx.image(bundle_image, call.line)
         caption = (m.Text(" ".join(inner.split())),) if inner.strip() else ()
         if key is not None:
             img = m.Image(m.inline_text(caption), key)
             return table.add(Replacement((img,), m.Figure(img, caption), m.inline_text(caption)))
     ctx.warn(call.line, f"unknown shortcode {call.name!r}"
-                        + (": its content is kept" if paired and inner.strip() else ": removed"))
+                        + (": its content is kept" if paired and inner.strip() else ": removed"), "markup.shortcode")
     return expand(inner, ctx, call.line, params, table) if paired else ""
 
 
@@ -220,7 +222,7 @@ def _figure(call: Call, ctx: SourceContext, table: Placeholders) -> str:
     words = " ".join(x for x in (alt, m.inline_text(caption)) if x)
     if key is None:
         if not src:
-            ctx.warn(call.line, "figure shortcode without src: its text kept")
+            ctx.warn(call.line, "figure shortcode without src: its text kept", "markup.shortcode")
         return table.add(Replacement(caption or (m.Text(alt),), m.Para(caption or (m.Text(alt),)), words))
     img = m.Image(alt or m.inline_text(caption), key, "")
     return table.add(Replacement((img,), m.Figure(img, caption), words))
@@ -232,7 +234,8 @@ def _param(call: Call, params: Mapping[str, Any], ctx: SourceContext) -> str:
         lowered = {str(k).lower(): v for k, v in value.items()} if isinstance(value, Mapping) else {}
         value = lowered.get(part.lower())
     if value is None or isinstance(value, Mapping | list):
-        ctx.warn(call.line, f"param {call.arg(0)!r} is not a front-matter value of this story; removed")
+        ctx.warn(call.line, f"param {call.arg(0)!r} is not a front-matter value of this story; removed",
+                 "markup.shortcode")
         return ""
     return str(value)
 

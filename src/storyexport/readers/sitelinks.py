@@ -32,7 +32,7 @@ def resolve(ctx: SourceContext, target: str, line: int | None, *, posts: bool = 
         return f"#{fragment}" if fragment else None
     found = _post(ctx.root, path_part) if posts else _find(ctx, path_part)
     if found is None:
-        ctx.warn(line, f"link target {target[:80]!r} is not a story in the source tree (its text kept)")
+        ctx.warn(line, f"link target {target[:80]!r} is not a story in the source tree (its text kept)", "source.link")
         return None
     return ctx.link_url(article_href(_slug_of(ctx, found), fragment), line)
 

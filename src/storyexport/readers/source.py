@@ -65,8 +65,8 @@ class SourceContext:
     def display(self) -> str:
         return str(self.path)
 
-    def warn(self, line: int | None, message: str) -> None:
-        self.diagnostics.warn(self.display, line, message)
+    def warn(self, line: int | None, message: str, category: str) -> None:
+        self.diagnostics.warn(self.display, line, message, category)
 
     def error(self, line: int | None, message: str) -> SourceError:
         return SourceError(message, self.display, line)
@@ -83,7 +83,7 @@ class SourceContext:
                 text = data.decode("utf-16")
             except UnicodeDecodeError as e:
                 raise self.error(None, f"not valid UTF-16: {e.reason}") from None
-            self.warn(None, "file is UTF-16; storyexport reads it but prefers UTF-8")
+            self.warn(None, "file is UTF-16; storyexport reads it but prefers UTF-8", "source.encoding")
         else:
             try:
                 text = data.decode("utf-8-sig")
@@ -97,10 +97,10 @@ class SourceContext:
         """Remove characters no output format can carry, with a warning."""
         if _INVALID.search(text):
             bad = sorted({f"U+{ord(c):04X}" for c in _INVALID.findall(text)})
-            self.warn(line, f"{what}: removed control or invalid characters {', '.join(bad[:5])}")
+            self.warn(line, f"{what}: removed control or invalid characters {', '.join(bad[:5])}", "source.characters")
             text = _INVALID.sub("", text)
         if _BIDI.search(text):
-            self.warn(line, f"{what}: removed bidirectional override characters")
+            self.warn(line, f"{what}: removed bidirectional override characters", "source.characters")
             text = _BIDI.sub("", text)
         return text
 
@@ -118,11 +118,12 @@ class SourceContext:
         if scheme in _SAFE_SCHEMES:
             return url
         if scheme or url.startswith("//"):
-            self.warn(line, f"link to {url[:80]!r} removed: scheme {scheme or 'network-path'!r} is not allowed")
+            self.warn(line, f"link to {url[:80]!r} removed: scheme {scheme or 'network-path'!r} is not allowed",
+                      "source.link")
             return None
         if self.site.base_url:
             return self.site.absolute(url)
-        self.warn(line, f"relative link {url[:80]!r} has no base_url to resolve against; kept as text")
+        self.warn(line, f"relative link {url[:80]!r} has no base_url to resolve against; kept as text", "source.link")
         return None
 
     # --------------------------------------------------------------- images
@@ -134,17 +135,17 @@ class SourceContext:
         parts = urlsplit(src)
         if parts.scheme or src.startswith("//"):
             self.warn(line, f"image {src[:80]!r} is not a local file; only images inside the source tree "
-                            "are used (alt text kept)")
+                            "are used (alt text kept)", "source.image")
             return None
         rel = unquote(parts.path, errors="surrogateescape")  # %E4 names a Latin-1 file name byte
         base = self.root if rel.startswith("/") else self.path.parent
         candidate = (base / rel.lstrip("/")).resolve() if rel else base
         root = self.root.resolve()
         if not candidate.is_relative_to(root):
-            self.warn(line, f"image {src[:80]!r} is outside the source tree; not read (alt text kept)")
+            self.warn(line, f"image {src[:80]!r} is outside the source tree; not read (alt text kept)", "source.image")
             return None
         if not candidate.is_file():
-            self.warn(line, f"image {src[:80]!r} not found (alt text kept)")
+            self.warn(line, f"image {src[:80]!r} not found (alt text kept)", "source.image")
             self.watched.append(str(candidate))
             return None
         key = _text_key(candidate.relative_to(root).as_posix())
@@ -163,7 +164,7 @@ class SourceContext:
         limits = self.site.limits
         size = os.stat(path).st_size
         if size > limits.max_file_bytes:
-            self.warn(line, f"image {src!r} is {size} bytes, over max_file_bytes (alt text kept)")
+            self.warn(line, f"image {src!r} is {size} bytes, over max_file_bytes (alt text kept)", "source.image")
             return None
         data = path.read_bytes()
         try:
@@ -171,16 +172,19 @@ class SourceContext:
                 fmt, (w, h) = im.format, im.size
                 if w * h > limits.max_image_pixels:
                     self.warn(line, f"image {src!r} is {w}x{h} pixels, over max_image_pixels "
-                                    f"({limits.max_image_pixels}) (alt text kept)")
+                                    f"({limits.max_image_pixels}) (alt text kept)", "source.image")
                     return None
                 im.verify()
         except PILImage.DecompressionBombError:
-            self.warn(line, f"image {src!r} is over max_image_pixels ({limits.max_image_pixels}) (alt text kept)")
+            self.warn(line, f"image {src!r} is over max_image_pixels ({limits.max_image_pixels}) (alt text kept)",
+                      "source.image")
             return None
         except Exception as e:  # Pillow raises many types for bad files
-            self.warn(line, f"image {src!r} is not a readable image ({type(e).__name__}) (alt text kept)")
+            self.warn(line, f"image {src!r} is not a readable image ({type(e).__name__}) (alt text kept)",
+                      "source.image")
             return None
         if fmt not in _IMAGE_TYPES:
-            self.warn(line, f"image {src!r} is {fmt}; only PNG, JPEG and GIF are supported (alt text kept)")
+            self.warn(line, f"image {src!r} is {fmt}; only PNG, JPEG and GIF are supported (alt text kept)",
+                      "source.image")
             return None
         return Asset(key, str(path), _IMAGE_TYPES[fmt], w, h, hashlib.sha256(data).hexdigest())

@@ -171,7 +171,8 @@ class TreeBuilder:
         """The note a call names, or the call as text (with a located warning)."""
         blocks = self.notes.get(call.label)
         if blocks is None:
-            self.ctx.warn(call.line, f"footnote reference [^{call.label}] has no definition (kept as text)")
+            self.ctx.warn(call.line, f"footnote reference [^{call.label}] has no definition (kept as text)",
+                          "markup.footnote")
             return m.Text(f"[^{call.label}]")
         self.called.add(call.label)
         return m.Note(call.label, blocks)

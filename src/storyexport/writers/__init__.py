@@ -83,8 +83,8 @@ class RenderContext:
             raise PermissionError(f"not a file inside the source tree: {path}")
         return read_regular_file(real)
 
-    def warn(self, article: Article | None, message: str) -> None:
-        self.diagnostics.warn(article.source_path if article else "storyexport", None, message)
+    def warn(self, article: Article | None, message: str, category: str) -> None:
+        self.diagnostics.warn(article.source_path if article else "storyexport", None, message, category)
 
 
 class Writer:

@@ -219,7 +219,7 @@ class _Builder:
     def warn(self, message: str) -> None:
         if message not in self.warned:
             self.warned.add(message)
-            self.ctx.warn(self.a, f"docx: {message}")
+            self.ctx.warn(self.a, f"docx: {message}", "docx")
 
     def next_id(self, kind: str) -> int:
         self.counters[kind] += 1

@@ -275,18 +275,18 @@ def _repair(root: etree._Element, article: Article, ctx: RenderContext) -> None:
     for el in root.iter():
         ident = el.get("id")
         if ident is not None and ident in seen:
-            ctx.warn(article, f"epub: duplicate id {ident[:80]!r}; only the first keeps it")
+            ctx.warn(article, f"epub: duplicate id {ident[:80]!r}; only the first keeps it", "epub")
             del el.attrib["id"]
         elif ident is not None:
             seen.add(ident)
     for a in list(root.iter(_A)):
         href = a.get("href")
         if any(anc.tag == _A for anc in a.iterancestors()):
-            ctx.warn(article, f"epub: link to {(href or '')[:80]!r} inside another link; kept as text")
+            ctx.warn(article, f"epub: link to {(href or '')[:80]!r} inside another link; kept as text", "epub")
             _to_span(a)
         elif href is not None and not (href[1:] in seen if href.startswith("#")
                                        else urlsplit(href).scheme.lower() in LINK_SCHEMES):
-            ctx.warn(article, f"epub: link to {href[:80]!r} leads nowhere inside the book; kept as text")
+            ctx.warn(article, f"epub: link to {href[:80]!r} leads nowhere inside the book; kept as text", "epub")
             _to_span(a)
 
 

@@ -152,7 +152,7 @@ def clean_text(text: str, article: m.Article, ctx: RenderContext, what: str) -> 
         return text
     bad = sorted({f"U+{ord(c):04X}" for c in _INVALID.findall(text)})
     ctx.warn(article, f"feeds: {what} of {article.meta.slug!r}: removed control or invalid characters "
-                      f"{', '.join(bad[:5])}")
+                      f"{', '.join(bad[:5])}", "feeds.characters")
     return _INVALID.sub("", text)
 
 
@@ -290,7 +290,8 @@ def collect_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site
             raise DigestError(f"feeds: unusable item digest ({type(e).__name__}: {e})", i) from None
         if owner.setdefault(item.id, item.slug) != item.slug:
             ctx.diagnostics.warn(item.source, None, f"feeds: {item.slug!r} has the same link as "
-                                 f"{owner[item.id]!r} ({item.link}); feed readers will show only one of them")
+                                 f"{owner[item.id]!r} ({item.link}); feed readers will show only one of them",
+                                 "feeds.link")
         for rel, path in d["media"].items():
             media.setdefault(rel, path)
         items.append(item)

@@ -376,7 +376,7 @@ class PdfWriter(Writer):
     def check_glyphs(self, article: Article, ctx: RenderContext, eng: _Engine) -> None:
         """Warn about characters no font of the theme can draw."""
         while eng.notes:
-            ctx.warn(None, f"pdf: {eng.notes.pop(0)}")
+            ctx.warn(None, f"pdf: {eng.notes.pop(0)}", "pdf.layout")
         missing = eng.coverage.missing(printed_text(article))
         if missing:
             shown = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in missing[:12])
@@ -384,7 +384,7 @@ class PdfWriter(Writer):
             hint = (f"; system fonts named by the theme but not installed: {', '.join(eng.missing_system)}"
                     " (run scripts/install-system-deps.sh)" if eng.missing_system else "")
             ctx.warn(article, f"pdf: no font of theme {self.theme.name!r} can draw {shown}{more}; "
-                              f"they will print as empty boxes{hint}")
+                              f"they will print as empty boxes{hint}", "pdf.font")
 
     def render(self, article: Article, ctx: RenderContext) -> bytes:
         self.check_depth(article)
@@ -418,10 +418,11 @@ class PdfWriter(Writer):
         fetcher = SafeFetcher(
             files=[a.path for a in assets], dirs=self._theme_dirs(), hosts=self.site.allowed_hosts,
             assets={a.sha256: a.path for a in assets},
-            on_refuse=lambda url, why: ctx.warn(article, f"pdf: resource not loaded: {url} ({why})"))
+            on_refuse=lambda url, why: ctx.warn(article, f"pdf: resource not loaded: {url} ({why})",
+                                                 "pdf.resource"))
         options = self.options(info, eng.css, extra_css)
         try:
-            with weasyprint_log(lambda msg: ctx.warn(article, f"pdf: WeasyPrint: {msg}")):
+            with weasyprint_log(lambda msg: ctx.warn(article, f"pdf: WeasyPrint: {msg}", "pdf.layout")):
                 doc = html_document(eng.weasyprint, html, self.site.base_url or None,
                                   fetcher).render(font_config=eng.font_config, **options)
                 self._metadata(doc.metadata, info)

@@ -180,7 +180,7 @@ class SiteWriter(Writer):
                 old = path_place(alias if alias.startswith("/") else "/" + alias)
                 if old is None or old.page_path in taken:
                     ctx.diagnostics.warn(e.source, None, f"site: alias {alias[:80]!r} of {e.slug!r} names no free "
-                                                       "page of this site; no redirect page made")
+                                                       "page of this site; no redirect page made", "site.alias")
                     continue
                 taken.add(old.page_path)
                 target = old.up + quote(e.place.url_path)
