@@ -70,7 +70,7 @@ def test_a_correction_outside_git_is_a_warning(tmp_path: Path) -> None:
     assert r.returncode == 0
     assert [line for line in r.stderr.splitlines() if WARNING in line] == [
         "source/a.md: warning: changed since the last export, but has no updated date and no later commit: "
-        "feed readers will not show the correction (add updated:)"]
+        "feed readers will not show the correction (add updated:) [build.updated]"]
     (root / "source" / "a.md").write_text(STORY.format(extra="updated: 2024-02-01\n", body="Corrected again."))
     r = run_cli(*FORMATS, cwd=root)
     assert r.returncode == 0 and WARNING not in r.stderr
