@@ -296,6 +296,8 @@ class FsspecStorage(Storage):
 
     @property
     def fs(self) -> Any:
+        """The file system, opened on first use (in each process: it does not
+        pickle); opening it also finds the root every key is under."""
         if self._fs is None:
             try:
                 import fsspec
@@ -310,16 +312,22 @@ class FsspecStorage(Storage):
             self._root = self._root.rstrip("/")
         return self._fs
 
+    @property
+    def root(self) -> str:
+        """The key prefix of the output folder (known once the file system is open)."""
+        if self._fs is None:
+            _ = self.fs
+        return self._root
+
     def _key(self, rel: str) -> str:
-        self.fs  # noqa: B018 (opens it, which sets the root)
-        return f"{self._root}/{check_rel(rel, self.url)}"
+        return f"{self.root}/{check_rel(rel, self.url)}"
 
     def display(self, rel: str = "") -> str:
         return f"{self.url}/{rel}" if rel else self.url
 
     def prepare(self) -> None:
         try:
-            self.fs.makedirs(self._root, exist_ok=True)
+            self.fs.makedirs(self.root, exist_ok=True)
         except OSError as e:
             raise StoryExportError(f"output {self.url} cannot be used: {e}") from None
 
@@ -343,9 +351,9 @@ class FsspecStorage(Storage):
         """Every output's size from one listing (an object store answers one
         request per thousand keys, not one per output)."""
         if self._sizes is None:
-            prefix = self._root + "/"
+            prefix = self.root + "/"
             try:
-                found = self.fs.find(self._root, detail=True)
+                found = self.fs.find(self.root, detail=True)
             except FileNotFoundError:
                 found = {}
             self._sizes = {k[len(prefix):]: int(v.get("size") or 0) for k, v in found.items()
