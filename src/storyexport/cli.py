@@ -23,7 +23,7 @@ from .config import PDF_VARIANTS, Site, load_config
 from .errors import Diagnostics, StoryExportError, UsageError
 
 if TYPE_CHECKING:
-    from .build import Builder, BuildResult
+    from .build import BuildResult, Export
     from .readers.layout import Scan
     from .theme import Theme
 
@@ -185,11 +185,11 @@ def _sources(args: argparse.Namespace, site: Site) -> tuple[Path, list[Path]]:
     return root, paths
 
 
-def _builder(args: argparse.Namespace, site: Site, out: Path | str | None, quiet: bool
-             ) -> tuple[Builder, Callable[[], Scan], list[Path]]:
-    """The export the arguments ask for: its builder, a function listing
-    its sources as they are now, and the folders and files they come from."""
-    from .build import Builder
+def _export(args: argparse.Namespace, site: Site, out: Path | str | None, quiet: bool
+             ) -> tuple[Export, Callable[[], Scan], list[Path]]:
+    """The export the arguments ask for, a function listing its sources
+    as they are now, and the folders and files they come from."""
+    from .build import Export
     from .readers import is_source, layout
     from .scheduling import check_scheduler
     from .storage import is_url
@@ -206,15 +206,15 @@ def _builder(args: argparse.Namespace, site: Site, out: Path | str | None, quiet
             # the outputs would be written, and stale ones deleted, among the sources
             raise UsageError(f"output folder {out} is inside the source folder {p}")
     diags = Diagnostics(stream=None if quiet else sys.stderr, suppress=site.suppress_warnings)
-    builder = Builder(root=root, out=out, theme=theme, site=site, writer_names=_formats(args.format, site),
-                      diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=getattr(args, "force", False),
-                      strict=args.strict, progress=Progress(not quiet), scheduler=scheduler)
-    return builder, lambda: layout.scan(paths, is_source), paths
+    export = Export(root=root, out=out, theme=theme, site=site, writer_names=_formats(args.format, site),
+                    diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=getattr(args, "force", False),
+                    strict=args.strict, progress=Progress(not quiet), scheduler=scheduler)
+    return export, lambda: layout.scan(paths, is_source), paths
 
 
-def _report(res: BuildResult, builder: Builder, verbose: bool, quiet: bool,
+def _report(res: BuildResult, export: Export, verbose: bool, quiet: bool,
             passed_over: Mapping[str, int] | None = None) -> None:
-    shown = builder.storage.display
+    shown = export.storage.display
     if verbose:
         for rel in res.written:
             print(f"wrote {shown(rel)}")
@@ -225,21 +225,23 @@ def _report(res: BuildResult, builder: Builder, verbose: bool, quiet: bool,
     if not quiet:
         print(f"storyexport: {res.articles} article(s); wrote {len(res.written)} file(s), "
               f"{len(res.skipped)} unchanged, {len(res.removed)} removed, {len(res.errors)} error(s), "
-              f"{len(builder.diagnostics.warnings)} warning(s){_passed_over(passed_over or {})} -> {shown()}",
+              f"{len(export.diagnostics.warnings)} warning(s){_passed_over(passed_over or {})} -> {shown()}",
               file=sys.stderr)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     site = _site(args)
-    builder, scan_sources, paths = _builder(args, site, args.out, args.quiet)
+    from .build import run
+
+    export, scan_sources, paths = _export(args, site, args.out, args.quiet)
     scan = scan_sources()
     if not scan.sources:
         raise UsageError(f"no sources found in {', '.join(map(str, paths))}")
-    res = builder.run(scan.sources)
-    _report(res, builder, args.verbose, args.quiet, scan.passed_over)
+    res = run(export, scan.sources)
+    _report(res, export, args.verbose, args.quiet, scan.passed_over)
     if res.errors:
         return 1
-    if args.strict and builder.diagnostics.warnings:
+    if args.strict and export.diagnostics.warnings:
         print("storyexport: --strict: warnings count as errors", file=sys.stderr)
         return 1
     return 0
@@ -252,7 +254,7 @@ def _passed_over(counts: Mapping[str, int]) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .build import Builder
+    from .build import Export, media_types, run
     from .serve import serve
 
     site = _site(args)
@@ -262,27 +264,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.no_watch:
         if not out.is_dir():
             raise UsageError(f"no such folder: {out}")
-        builder = Builder(root=Path(site.source), out=out, theme=_theme(args, site), site=site,
-                          writer_names=(), diagnostics=Diagnostics())
-        types = builder.media_types()
+        types = media_types(Export(root=Path(site.source), out=out, theme=_theme(args, site), site=site,
+                                   writer_names=(), diagnostics=Diagnostics()))
         return serve(out, args.host, args.port, lambda: types, quiet=args.quiet)
-    builder, _, paths = _builder(args, site, out, args.quiet)
+    export, _, paths = _export(args, site, out, args.quiet)
     known: dict[str, dict[str, str]] = {"types": {}}
 
     def rebuild() -> None:
         """An incremental export with the configuration and theme as they
         are now; a problem is reported and the server keeps serving."""
         try:
-            builder, scan_sources, _ = _builder(args, _site(args), out, args.quiet)
+            export, scan_sources, _ = _export(args, _site(args), out, args.quiet)
             scan = scan_sources()
             if scan.sources:
-                _report(builder.run(scan.sources), builder, args.verbose, args.quiet, scan.passed_over)
-            known["types"] = builder.media_types()
+                _report(run(export, scan.sources), export, args.verbose, args.quiet, scan.passed_over)
+            known["types"] = media_types(export)
         except StoryExportError as e:
             print(f"storyexport: {e.message}" if not e.path else str(e), file=sys.stderr)
 
     rebuild()
-    watched = [*paths, *builder.theme.dirs]
+    watched = [*paths, *export.theme.dirs]
     if args.config or Path("storyexport.toml").is_file():
         watched.append(args.config or Path("storyexport.toml"))
     return serve(out, args.host, args.port, lambda: known["types"], watched, rebuild, quiet=args.quiet)

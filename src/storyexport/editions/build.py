@@ -23,14 +23,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__, compat
-from ..build import LazyArticles, code_fingerprint
+from ..build.corpus import LazyArticles
+from ..build.keys import code_fingerprint
 from ..errors import Diagnostic, StoryExportError
 from . import output_name, render
 from .command import empty_warning
 from .selection import _SLUG, FORMATS, Edition, EditionSpec, formats_for, select
 
 if TYPE_CHECKING:
-    from ..build import Builder, BuildResult
+    from ..build.context import Export
+    from ..build.manifest import SourceRecord
+    from ..build.outputs import Outputs
 
 RECORD = "editions.json"
 MEDIA_TYPES = {"epub": "application/epub+zip", "pdf": "application/pdf",
@@ -63,12 +66,12 @@ def _sane(data: Any) -> dict[str, dict[str, Any]]:
 class EditionBuild:
     """The edition phase of one export."""
 
-    def __init__(self, builder: Builder, sources: Sequence[Path], entries: Mapping[str, Any],
-                 res: BuildResult) -> None:
-        self.b, self.res = builder, res
-        self.good = [p for p in sources if (e := entries.get(builder._rel(p))) and not e.get("error")]
-        self.hashes = {builder._rel(p): entries[builder._rel(p)]["hash"] for p in self.good}
-        self.by_path = {str(p): builder._rel(p) for p in self.good}
+    def __init__(self, export: Export, out: Outputs, sources: Sequence[Path],
+                 entries: Mapping[str, SourceRecord]) -> None:
+        self.b, self.out, self.res = export, out, out.res
+        self.good = [p for p in sources if (e := entries.get(export.rel(p))) and e.good]
+        self.hashes = {export.rel(p): entries[export.rel(p)].hash for p in self.good}
+        self.by_path = {str(p): export.rel(p) for p in self.good}
         self._articles: LazyArticles | None = None
 
     def environment(self, spec: EditionSpec, formats: Sequence[str]) -> str:
@@ -116,13 +119,13 @@ class EditionBuild:
         for slug, rec in old.items():  # editions no longer configured, formats no longer made
             for fmt, f in rec["files"].items():
                 if fmt not in new.get(slug, {}).get("files", {}):
-                    self.b._unlink(f["path"], self.res)
+                    self.out.unlink(f["path"])
         try:
             self.b.state_store.write(RECORD, json.dumps({"format": 1, "editions": new}, indent=1,
                                                         sort_keys=True).encode())
         except OSError as e:
             where = self.b.state_store.display(RECORD)
-            self.b._error(self.res, Diagnostic(where, None, f"cannot write: {e.strerror or e}", "error"))
+            self.out.error(Diagnostic(where, None, f"cannot write: {e.strerror or e}", "error"))
         return new
 
     def edition(self, spec: EditionSpec, formats: Sequence[str], env: str, everything: str,
@@ -150,11 +153,11 @@ class EditionBuild:
                 data = render(edition, fmt, b.writers[fmt], ctx)
             except StoryExportError as e:
                 d = e.diagnostic()
-                b._error(self.res, Diagnostic(d.path or f"edition {spec.slug}", d.line,
-                                              f"edition {spec.slug} ({fmt}): {d.message}", "error"))
+                self.out.error(Diagnostic(d.path or f"edition {spec.slug}", d.line,
+                                          f"edition {spec.slug} ({fmt}): {d.message}", "error"))
                 ok = False
                 continue
-            if b._write(rel, data, self.res):
+            if self.out.write(rel, data):
                 files[fmt] = {"path": rel, "length": len(data), "media_type": MEDIA_TYPES[fmt]}
             else:
                 ok = False
@@ -170,9 +173,10 @@ def summary(edition: Edition) -> dict[str, Any]:
             "description": edition.spec.description}
 
 
-def build_editions(builder: Builder, sources: Sequence[Path], entries: Mapping[str, Any], res: BuildResult) -> None:
+def build_editions(export: Export, out: Outputs, sources: Sequence[Path],
+                   entries: Mapping[str, SourceRecord]) -> None:
     """The build engine's hook: make the configured editions, then their feed."""
-    made = EditionBuild(builder, sources, entries, res).run()
+    made = EditionBuild(export, out, sources, entries).run()
     from .feed import write_feeds
 
-    write_feeds(builder, made, res)
+    write_feeds(export, out, made)

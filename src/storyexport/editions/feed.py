@@ -33,7 +33,8 @@ from ..writers.feeds import (
 from .selection import FORMATS
 
 if TYPE_CHECKING:
-    from ..build import Builder, BuildResult
+    from ..build.context import Export
+    from ..build.outputs import Outputs
 
 FEEDS: dict[str, type[FeedWriter]] = {"rss": RssWriter, "atom": AtomWriter, "jsonfeed": JsonFeedWriter}
 FOLDER = "editions/"
@@ -46,8 +47,8 @@ def _content(rec: Mapping[str, Any], files: list[Enclosure]) -> str:
     return f"<ul>{heads}</ul>\n<ul>{links}</ul>"
 
 
-def items(made: Mapping[str, Mapping[str, Any]], builder: Builder) -> list[Item]:
-    site = builder.site
+def items(made: Mapping[str, Mapping[str, Any]], export: Export) -> list[Item]:
+    site = export.site
     out: list[Item] = []
     for slug, rec in made.items():
         files = [Enclosure(url_of(site, f["path"]), f["media_type"], f["length"])
@@ -64,17 +65,17 @@ def items(made: Mapping[str, Mapping[str, Any]], builder: Builder) -> list[Item]
     return sorted(out, key=lambda i: (i.updated, i.slug), reverse=True)
 
 
-def write_feeds(builder: Builder, made: Mapping[str, Mapping[str, Any]], res: BuildResult) -> None:
+def write_feeds(export: Export, out: Outputs, made: Mapping[str, Mapping[str, Any]]) -> None:
     """Write the edition feeds the export's formats ask for; remove them when
     there is no edition."""
-    site = builder.site
-    kinds = [n for n in FEEDS if n in builder.writer_names]
-    listed = items(made, builder) if site.base_url else []
+    site = export.site
+    kinds = [n for n in FEEDS if n in export.writer_names]
+    listed = items(made, export) if site.base_url else []
     for name, cls in FEEDS.items():
-        writer = cls(builder.theme, site)
+        writer = cls(export.theme, site)
         rel = FOLDER + writer.subscription
         if name not in kinds or not listed:
-            builder._unlink(rel, res)
+            out.unlink(rel)
             continue
         base = site_channel(site)
         channel = Channel(f"{site.title}: editions", f"Editions of {site.title} as e-books, PDFs and DOCX files",
@@ -83,5 +84,5 @@ def write_feeds(builder: Builder, made: Mapping[str, Mapping[str, Any]], res: Bu
         doc = Document(channel, tuple(listed), rel, url_of(site, rel), url_of(site, rel), (), False,
                        max(i.updated for i in listed))
         data = writer.serialize(doc)
-        if builder.storage.read(rel) != data:
-            builder._write(rel, data, res)
+        if export.storage.read(rel) != data:
+            out.write(rel, data)
