@@ -318,3 +318,40 @@ def test_one_change_rewrites_only_the_feed_documents_that_hold_it(tmp_path: Path
 
     assert published(root / "dist") == published(clean / "dist")
     assert "Story 14, corrected" in (root / "dist" / "feed.xml").read_text()
+
+
+def test_the_build_engine_is_phases_of_short_classes() -> None:
+    """Issue 17: the engine is phases in modules of their own, and none of
+    its classes is longer than 300 lines."""
+    import ast
+
+    import storyexport.build as build
+
+    folder = Path(build.__file__).parent
+    assert {"plan", "render", "place", "collections", "record", "manifest"} <= {p.stem for p in folder.glob("*.py")}
+    for path in [*folder.glob("*.py"), folder.parent / "process.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                assert node.end_lineno is not None and node.end_lineno - node.lineno < 300, (path, node.name)
+
+
+def test_manifest_round_trips_and_drops_other_formats() -> None:
+    """What the build saves it loads back as it was; another format, or a
+    part of the wrong shape, is dropped rather than trusted."""
+    from storyexport.build import manifest as mf
+
+    m = mf.Manifest(
+        {"a.md": mf.SourceRecord({"html": mf.OutputRecord("a.html", "k", 3, "text/html")},
+                                 {"f": mf.DigestRecord(mf.digest_file("f", "a.md"), "d")}, hash="h", slug="a",
+                                 published="2024-01-02T00:00:00+00:00", assets={"images/x.png": ""},
+                                 warnings=[("a.md", 3, "w")], page="a.html"),
+         "b.md": mf.SourceRecord({"html": mf.OutputRecord("b.html", "k", 3, "text/html")}, error=True)},
+        {"rss": mf.CollectionRecord("k", ["feed.xml"], {"feed.xml": "x"})}, {"html": ["_theme/a.css"]}, ["old.html"])
+    data = json.loads(mf.dumps(m))
+    assert mf.parse(data) == m
+    assert mf.parse({**data, "format": mf.FORMAT + 1}) == mf.Manifest()
+    data["sources"]["a.md"]["digests"]["f"]["file"] = "../elsewhere.json"  # only where the build puts it
+    data["sources"]["a.md"]["outputs"]["html"]["path"] = "/etc/passwd"
+    data["sources"]["a.md"]["assets"] = {"../outside.png": ""}
+    a = mf.parse(data).sources["a.md"]
+    assert a.error and not a.outputs and not a.digests

@@ -57,6 +57,8 @@ def files(root: Path) -> set[str]:
 
 DAMAGE: dict[str, Callable[[dict[str, Any]], Any]] = {
     "a list": lambda m: [1, 2],
+    "another format": lambda m: {**m, "format": 2},
+    "no format": lambda m: {k: v for k, v in m.items() if k != "format"},
     "sources a list": lambda m: {**m, "sources": []},
     "entry a string": lambda m: {**m, "sources": {**m["sources"], "a.md": "x"}},
     "outputs a list": lambda m: m["sources"]["a.md"].update(outputs=[1]) or m,

@@ -17,7 +17,6 @@ from ..model import Article
 from ..readers import read_source
 from ..storage import Storage
 
-
 T = TypeVar("T")
 
 
