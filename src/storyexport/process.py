@@ -4,13 +4,16 @@ worker manages its garbage collector. No build logic here (that is
 :mod:`storyexport.scheduling`, and the one ``syncfs`` at the end of an
 export is :meth:`storage.Storage.sync`.
 
-The garbage collector is managed in pool workers only, never in the
-caller's process (``--jobs 1``) nor in a Dask worker, whose process is Dask's.
+Between articles, the garbage collector is managed in pool workers only,
+never in the caller's process (``--jobs 1``) nor in a Dask worker, whose
+process is Dask's; an edition pauses it in whichever process lays it out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
+from collections.abc import Iterator
 
 COLLECT_AFTER = 10_000
 """Objects a pool worker may leave behind (created and not yet freed: mostly
@@ -50,3 +53,23 @@ def after_article() -> None:
         if not _frozen:
             _frozen = True
             gc.freeze()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The garbage collector off for one edition, then one full collection.
+
+    An edition is one long layout whose live objects grow to hundreds of
+    megabytes; each full collection the allocation counts trigger walks them
+    all, and a 200-story PDF spent a quarter of its time there (74 s of CPU
+    against 55 s without; peak RSS 803 MiB against 866 MiB). Pool workers
+    pause the collector during an article's layout the same way
+    (:func:`manage_collector`)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        gc.collect()

@@ -13,34 +13,12 @@ again only when a story, the theme or the edition's configuration changed;
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
-
 from ..compat.cpython import call_with_room
+from ..process import collector_paused
 from ..writers import RenderContext, Writer
 from .selection import FORMATS, Edition
 
 EXTENSIONS = {"epub": "epub", "pdf": "pdf", "docx": "docx"}
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The garbage collector off for one edition, then one full collection.
-
-    An edition is one long layout whose live objects grow to hundreds of
-    megabytes; each full collection the allocation counts trigger walks them
-    all, and a 200-story PDF spent a quarter of its time there (74 s of CPU
-    against 55 s without; peak RSS 803 MiB against 866 MiB). The build's pool
-    workers pause the collector during an article's layout the same way."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-        gc.collect()
 
 
 def render(edition: Edition, fmt: str, writer: Writer, ctx: RenderContext) -> bytes:
