@@ -325,9 +325,9 @@ def test_the_build_engine_is_phases_of_short_classes() -> None:
     its classes is longer than 300 lines."""
     import ast
 
-    import storyexport.build as build
+    import storyexport.engine as engine
 
-    folder = Path(build.__file__).parent
+    folder = Path(engine.__file__).parent
     assert {"plan", "render", "place", "collections", "record", "manifest"} <= {p.stem for p in folder.glob("*.py")}
     for path in [*folder.glob("*.py"), folder.parent / "process.py"]:
         for node in ast.walk(ast.parse(path.read_text())):
@@ -338,7 +338,7 @@ def test_the_build_engine_is_phases_of_short_classes() -> None:
 def test_manifest_round_trips_and_drops_other_formats() -> None:
     """What the build saves it loads back as it was; another format, or a
     part of the wrong shape, is dropped rather than trusted."""
-    from storyexport.build import manifest as mf
+    from storyexport.engine import manifest as mf
 
     m = mf.Manifest(
         {"a.md": mf.SourceRecord({"html": mf.OutputRecord("a.html", "k", 3, "text/html")},

@@ -73,7 +73,7 @@ class Setup(WorkerPlugin):
 def identity() -> tuple[str, str]:
     """This process's storyexport: its version and a hash of its code."""
     from . import __version__
-    from .build.keys import code_fingerprint
+    from .engine.keys import code_fingerprint
     return __version__, code_fingerprint()
 
 

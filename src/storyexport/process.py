@@ -1,6 +1,6 @@
 """Process plumbing for the processes that render articles: how a pool
 worker manages its garbage collector. No build logic here (that is
-:mod:`storyexport.build.render`); who runs the workers is
+:mod:`storyexport.engine.render`); who runs the workers is
 :mod:`storyexport.scheduling`, and the one ``syncfs`` at the end of an
 export is :meth:`storage.Storage.sync`.
 

@@ -23,17 +23,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__, compat
-from ..build.corpus import LazyArticles
-from ..build.keys import code_fingerprint
+from ..engine.corpus import LazyArticles
+from ..engine.keys import code_fingerprint
 from ..errors import Diagnostic, StoryExportError
 from . import output_name, render
 from .command import empty_warning
 from .selection import _SLUG, FORMATS, Edition, EditionSpec, formats_for, select
 
 if TYPE_CHECKING:
-    from ..build.context import Export
-    from ..build.manifest import SourceRecord
-    from ..build.outputs import Outputs
+    from ..engine.context import Export
+    from ..engine.manifest import SourceRecord
+    from ..engine.outputs import Outputs
 
 RECORD = "editions.json"
 MEDIA_TYPES = {"epub": "application/epub+zip", "pdf": "application/pdf",

@@ -33,8 +33,8 @@ from ..writers.feeds import (
 from .selection import FORMATS
 
 if TYPE_CHECKING:
-    from ..build.context import Export
-    from ..build.outputs import Outputs
+    from ..engine.context import Export
+    from ..engine.outputs import Outputs
 
 FEEDS: dict[str, type[FeedWriter]] = {"rss": RssWriter, "atom": AtomWriter, "jsonfeed": JsonFeedWriter}
 FOLDER = "editions/"

@@ -1,6 +1,6 @@
 """What one export is asked to do, and what its phases work with: the
 storage, the state, the writers and their keys. Set up once; the phases
-(see :mod:`storyexport.build`) read it and keep their own state."""
+(see :mod:`storyexport.engine`) read it and keep their own state."""
 
 from __future__ import annotations
 
