@@ -335,7 +335,7 @@ def test_the_build_engine_is_phases_of_short_classes() -> None:
                 assert node.end_lineno is not None and node.end_lineno - node.lineno < 300, (path, node.name)
 
 
-def test_manifest_round_trips_and_drops_other_formats() -> None:
+def test_manifest_round_trips_and_drops_other_formats(tmp_path: Path) -> None:
     """What the build saves it loads back as it was; another format, or a
     part of the wrong shape, is dropped rather than trusted."""
     from storyexport.engine import manifest as mf
@@ -344,7 +344,7 @@ def test_manifest_round_trips_and_drops_other_formats() -> None:
         {"a.md": mf.SourceRecord({"html": mf.OutputRecord("a.html", "k", 3, "text/html")},
                                  {"f": mf.DigestRecord(mf.digest_file("f", "a.md"), "d")}, hash="h", slug="a",
                                  published="2024-01-02T00:00:00+00:00", assets={"images/x.png": ""},
-                                 warnings=[("a.md", 3, "w")], page="a.html"),
+                                 warnings=[("a.md", 3, "w", "markdown.x")], page="a.html"),
          "b.md": mf.SourceRecord({"html": mf.OutputRecord("b.html", "k", 3, "text/html")}, error=True)},
         {"rss": mf.CollectionRecord("k", ["feed.xml"], {"feed.xml": "x"})}, {"html": ["_theme/a.css"]}, ["old.html"])
     data = json.loads(mf.dumps(m))
@@ -355,3 +355,11 @@ def test_manifest_round_trips_and_drops_other_formats() -> None:
     data["sources"]["a.md"]["assets"] = {"../outside.png": ""}
     a = mf.parse(data).sources["a.md"]
     assert a.error and not a.outputs and not a.digests
+    from storyexport.storage import LocalStorage
+
+    store = LocalStorage(tmp_path)
+    mf.save(store, m)
+    assert mf.load(store) == m
+    for damaged in (b"[" * 100_000, b"\xff\xfe", b'{"format": 1, "sources": {"a.md": {"slug": 5}}'):
+        (tmp_path / mf.NAME).write_bytes(damaged)  # nested past what json reads, not UTF-8, cut short
+        assert mf.load(store) == mf.Manifest()

@@ -75,7 +75,7 @@ def all_shims() -> dict[str, Shim]:
 
 def state() -> str:
     """The switch as set, for the build's cache key: outputs made with and
-    without shims may differ in bytes (not in what they say). Cheap on
-    purpose (no library metadata read: a no-op export stays fast); library
-    versions, which decide the rest, are not in the key yet."""
+    without shims may differ in bytes (not in what they say). Whether a
+    shim applies otherwise depends on library versions, which the key holds
+    too (``Writer.libraries``, see ``build/keys.py``)."""
     return ",".join(sorted(p.strip().lower() for p in os.environ.get(ENV, "").split(",") if p.strip()))

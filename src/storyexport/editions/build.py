@@ -78,7 +78,7 @@ class EditionBuild:
         b = self.b
         site = {k: str(v) for k, v in vars(b.site).items() if k not in ("config_path", "state", "editions")}
         return _hash(__version__, code_fingerprint(), b.theme.fingerprint, site, compat.state(), spec.key(),
-                     list(formats))
+                     list(formats), [b.keys.writers[f] for f in formats])  # libraries and fonts too
 
     def load(self) -> dict[str, dict[str, Any]]:
         try:

@@ -2,22 +2,32 @@
 
 An output is made again when its key changes: storyexport's own code, the
 writer (its module, its ``version``), the theme's fingerprint, the site
-settings and the shims in use (``STORYEXPORT_SHIMS``).
+settings, the shims in use (``STORYEXPORT_SHIMS``), the interpreter and
+its zlib, the installed versions of the libraries the writer declares
+(``Writer.libraries``) and of those every article is read with
+(:data:`READERS`), and the machine's font files the writer draws with
+(``Writer.fonts``: the CJK faces a theme names). So upgrading WeasyPrint
+re-renders the PDFs, and installing Noto CJK re-renders the PDFs that
+showed empty boxes, not the feeds.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import json
+import re
 import sys
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .. import __version__, compat
 from ..config import Site
 from ..theme import Theme
 from ..writers import Writer
+from ..writers.fonts import families_signature
 
 
 @functools.cache
@@ -28,6 +38,36 @@ def code_fingerprint() -> str:
     for p in sorted(Path(__file__).parent.parent.rglob("*.py")):
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+
+READERS = ("markdown-it-py", "mdit-py-plugins", "linkify-it-py", "python-liquid", "PyYAML", "python-dateutil",
+           "Pillow")
+"""Libraries every article passes through before a writer sees it."""
+
+
+def runtime() -> str:
+    """The interpreter, and the zlib that deflates ZIP members and streams."""
+    return f"{sys.implementation.name}-{'.'.join(map(str, sys.version_info[:3]))}|zlib-{zlib.ZLIB_RUNTIME_VERSION}"
+
+
+@functools.cache
+def library_version(name: str) -> str:
+    """The installed version of a distribution, ``absent`` if none: the
+    ``Version`` field of its metadata, read without parsing the whole
+    header (``importlib.metadata.version`` parses it as an email, 2 ms a
+    library, a tenth of a no-op export for all of them)."""
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+    found = re.search(r"^Version:[ \t]*(\S+)", dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "",
+                      re.MULTILINE)
+    return found.group(1) if found else "unknown"
+
+
+def library_versions(names: Iterable[str]) -> str:
+    """``name=version`` of each distribution."""
+    return ",".join(f"{n}={library_version(n)}" for n in sorted(set(names), key=str.lower))
 
 
 def site_settings(site: Site) -> str:
@@ -46,7 +86,9 @@ def writer_key(name: str, writer: Writer, theme: Theme, site: Site, formats: tup
     code = sys.modules[type(writer).__module__].__file__ or ""
     linked = ",".join(formats) if writer.links_formats else ""  # what it links to
     h = hashlib.sha256(f"{__version__}|{code_fingerprint()}|{family or name}|{writer.version}|"
-                       f"{theme.fingerprint}|{site_settings(site)}|{compat.state()}|{linked}".encode())
+                       f"{theme.fingerprint}|{site_settings(site)}|{compat.state()}|{linked}|{runtime()}|"
+                       f"{library_versions((*READERS, *writer.libraries))}|{';'.join(writer.fonts())}"
+                       .encode("utf-8", "surrogateescape"))
     h.update(Path(code).read_bytes() if code else b"")
     return h.hexdigest()[:16]
 
@@ -56,5 +98,6 @@ class Keys:
 
     def __init__(self, writers: Mapping[str, Writer], families: Mapping[str, str], theme: Theme, site: Site,
                  formats: tuple[str, ...]) -> None:
+        families_signature.cache_clear()  # the machine's fonts as they are now, listed once for every writer
         self.writers = {n: writer_key(n, w, theme, site, formats) for n, w in writers.items()}
         self.digests = {f: writer_key(n, writers[n], theme, site, formats, family=f) for f, n in families.items()}

@@ -197,13 +197,13 @@ def load(store: Storage, legacy: os.PathLike[str] | None = None) -> Manifest:
         data = store.read(NAME)
         if data is not None:
             return parse(json.loads(data.decode("utf-8")))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested past what json reads
         pass
     if legacy is not None:
         try:
             with open(legacy, encoding="utf-8") as f:
                 return parse(json.load(f))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             pass
     return Manifest()
 

@@ -113,6 +113,10 @@ class Writer:
     # autodiscovery, downloads): the build then keys it by that set too.
     links_formats: ClassVar[bool] = False
     label: ClassVar[str] = ""  # what a page calls the format ("PDF", "Atom"); default: the extension
+    # The distributions (as pip names them) whose code decides this writer's
+    # bytes: their installed versions are part of its outputs' cache key, so
+    # upgrading one makes those outputs again.
+    libraries: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -130,6 +134,13 @@ class Writer:
         if place is None:
             return f"{slug}.{self.extension}"
         return place.page_path if self.page else f"{place.downloads}{slug}.{self.extension}"
+
+    def fonts(self) -> tuple[str, ...]:
+        """The font files this writer draws with besides the theme's own
+        (found on this machine, such as the CJK faces a theme names), each
+        as ``path#index:size``: part of its outputs' cache key, so that
+        installing, removing or replacing one makes those outputs again."""
+        return ()
 
     def render(self, article: Article, ctx: RenderContext) -> bytes:
         raise NotImplementedError

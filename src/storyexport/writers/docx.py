@@ -106,6 +106,7 @@ class DocxWriter(Writer):
     media_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     version = "1"
     description = "Word document with the theme's styles, real footnotes, links and embedded fonts"
+    libraries = ("python-docx", "lxml", "fonttools")
 
     def __init__(self, theme: Theme, site: Site) -> None:
         super().__init__(theme, site)

@@ -38,7 +38,7 @@ from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
 from .epub_cover import cover_alt, generate_cover
 from .fonts import subset_font as subset_font  # re-exported: callers clear its cache
-from .fonts import subset_for
+from .fonts import subset_for, theme_system_faces
 from .ziputil import build_zip
 
 CONTENT = "article.xhtml"
@@ -356,6 +356,10 @@ class EpubWriter(Writer):
     media_type = "application/epub+zip"
     version = "1"
     description = "EPUB 3 e-book per article (EPUBCheck-clean, accessible)"
+    libraries = ("EbookLib", "lxml", "Pillow", "fonttools", "Jinja2", "MarkupSafe")
+
+    def fonts(self) -> tuple[str, ...]:
+        return theme_system_faces(self.theme)  # the drawn cover's CJK faces
 
     def __init__(self, theme: Theme, site: Site) -> None:
         super().__init__(theme, site)

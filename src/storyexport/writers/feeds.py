@@ -398,6 +398,7 @@ class FeedWriter(Writer):
 
     scope = "collection"
     version = "1"
+    libraries = ("feedgen", "lxml", "nh3", "Jinja2", "MarkupSafe", "python-dateutil")
     subscription: ClassVar[str]  # the subscription document; archive pages are archive/<name>-N.<ext>
 
     digest_family = "storyexport.feeds"

@@ -7,19 +7,30 @@ process: a build worker renders many articles with the same few files.
 * :func:`unhinted` gives a face without hinting, for large text;
 * :func:`subset_for` reduces a font to what a document needs, through
   HarfBuzz's ``hb-subset`` (ctypes) where the machine has it, else fontTools
-  (imported when first needed), and caches the result by font and request.
+  (imported when first needed), and caches the result by font and request;
+* :func:`system_font_faces` finds the machine's faces of the families a
+  theme names (not cached: the build keys outputs by them, see
+  :func:`theme_system_faces`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import os
+import re
+import shutil
+import subprocess
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from ..native import library_name
+from ..theme import Theme
+
+Face = tuple[str, int]
+"""A font file and the index of a face in it (collections hold several)."""
 
 
 @lru_cache(maxsize=32)
@@ -240,3 +251,63 @@ def subset_for(path: str, chars: Iterable[str]) -> bytes:
     # variation selectors live in the cmap's format-14 table, not the best cmap: pass them on
     wanted = (asked & cmap(path)) | {c for c in asked if 0xFE00 <= c <= 0xFE0F or 0xE0100 <= c <= 0xE01EF}
     return subset_font(path, "".join(map(chr, sorted(wanted))))
+
+
+# ----------------------------------------------------------- machine fonts
+
+
+def _fc_escape(name: str) -> str:
+    return re.sub(r"([\\\-:,])", r"\\\1", name)
+
+
+def _fc_list(pattern: str) -> list[Face]:
+    """The faces fontconfig's ``fc-list`` lists for a pattern."""
+    exe = shutil.which("fc-list")
+    faces: set[Face] = set()
+    if exe:
+        with contextlib.suppress(OSError, subprocess.SubprocessError, ValueError):
+            out = subprocess.run([exe, "--format", "%{file}\t%{index}\n", pattern],
+                                 capture_output=True, text=True, timeout=30, check=True).stdout
+            for line in out.splitlines():
+                path, _, index = line.partition("\t")
+                if path.strip():
+                    faces.add((path, int(index or 0)))
+    return sorted(faces)
+
+
+def system_font_faces(families: Iterable[str]) -> dict[str, list[Face]]:
+    """Faces of the system font families the theme names (CJK faces too
+    large to ship), found through fontconfig's ``fc-list``: an exact family
+    match, never a substitute."""
+    return {family: _fc_list(_fc_escape(family)) for family in families}
+
+
+def machine_faces() -> list[Face]:
+    """Every face fontconfig knows."""
+    return _fc_list(":")
+
+
+def face_signature(faces: Iterable[Face]) -> tuple[str, ...]:
+    """Faces as a cache key names them: file, face and size (a file
+    replaced under its name is another font)."""
+    out: list[str] = []
+    for path, index in sorted(set(faces)):
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            size = -1
+        out.append(f"{path}#{index}:{size}")
+    return tuple(out)
+
+
+def theme_system_faces(theme: Theme) -> tuple[str, ...]:
+    """The signature of the machine's faces of the families the theme names."""
+    return families_signature(theme.system_fonts)
+
+
+@lru_cache(maxsize=4)
+def families_signature(families: tuple[str, ...]) -> tuple[str, ...]:
+    """The signature of the machine's faces of ``families``, cached until
+    ``families_signature.cache_clear()``: the build clears it once an
+    export, so its writers list the machine's fonts once between them."""
+    return face_signature(f for faces in system_font_faces(families).values() for f in faces)

@@ -28,6 +28,7 @@ class HtmlWriter(Writer):
     media_type = "text/html"
     version = "2"
     description = "standalone HTML page per article"
+    libraries = ("Jinja2", "MarkupSafe")
     page = True
     links_formats = True
 

@@ -28,8 +28,6 @@ import hashlib
 import logging
 import os
 import re
-import shutil
-import subprocess
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
@@ -40,7 +38,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..compat.weasyprint import html_document, restrict_fonts, share_image_stream, tune
+from ..compat.weasyprint import THEME_FONTS_ONLY, html_document, restrict_fonts, share_image_stream, tune
 from ..config import Site
 from ..errors import WriterError
 from ..i18n import format_date, labels
@@ -48,7 +46,7 @@ from ..model import Article, Asset, depth, inline_text, plain_text
 from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer
-from .fonts import cmap
+from .fonts import Face, cmap, face_signature, machine_faces, system_font_faces, theme_system_faces
 
 MAX_DEPTH = 100
 """Deepest model nesting rendered. WeasyPrint lays boxes out recursively and
@@ -118,34 +116,6 @@ class DocInfo:
 
 
 # ------------------------------------------------------------------ fonts
-
-
-def _fc_escape(name: str) -> str:
-    return re.sub(r"([\\\-:,])", r"\\\1", name)
-
-
-Face = tuple[str, int]
-"""A font file and the index of a face in it (collections hold several)."""
-
-
-def system_font_faces(families: Iterable[str]) -> dict[str, list[Face]]:
-    """Faces of the system font families the theme names (CJK faces too
-    large to ship), found through fontconfig's ``fc-list``: an exact family
-    match, never a substitute."""
-    exe = shutil.which("fc-list")
-    found: dict[str, list[Face]] = {}
-    for family in families:
-        faces: set[Face] = set()
-        if exe:
-            with contextlib.suppress(OSError, subprocess.SubprocessError, ValueError):
-                out = subprocess.run([exe, "--format", "%{file}\t%{index}\n", _fc_escape(family)],
-                                     capture_output=True, text=True, timeout=30, check=True).stdout
-                for line in out.splitlines():
-                    path, _, index = line.partition("\t")
-                    if path.strip():
-                        faces.add((path, int(index or 0)))
-        found[family] = sorted(faces)
-    return found
 
 
 def _ignorable(ch: str) -> bool:
@@ -289,6 +259,8 @@ class PdfWriter(Writer):
     media_type = "application/pdf"
     version = "1"
     description = "print-ready, tagged PDF per article (WeasyPrint)"
+    libraries = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "Pyphen", "fonttools", "Pillow",
+                 "cffi", "Jinja2", "MarkupSafe")
 
     def __init__(self, theme: Theme, site: Site) -> None:
         super().__init__(theme, site)
@@ -309,6 +281,12 @@ class PdfWriter(Writer):
         for image in self._images.values():
             share_image_stream(image)
         return self._images
+
+    def fonts(self) -> tuple[str, ...]:
+        """The machine's faces of the families the theme names; where
+        WeasyPrint is not restricted to the theme's fonts, every face of the
+        machine, as any may stand in."""
+        return theme_system_faces(self.theme) if THEME_FONTS_ONLY.active() else face_signature(machine_faces())
 
     # --------------------------------------------------------------- setup
 

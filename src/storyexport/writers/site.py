@@ -87,6 +87,7 @@ class SiteWriter(Writer):
     scope = "collection"
     version = "1"
     description = "the site: index pages, a page per tag, sitemap.xml, redirects from old addresses"
+    libraries = ("lxml", "nh3", "Jinja2", "MarkupSafe")
     digest_family = "storyexport.feeds"
     links_formats = True
     label: ClassVar[str] = "site"
