@@ -577,7 +577,8 @@ def test_titles_are_text_and_control_characters_are_removed(theme: Any) -> None:
     arts = [article("hostile", title=title, authors=(m.Author("Ann\x0b Author"),), tags=("x\x01y",),
                     blocks=(m.Para((m.Text("Before\x07after <script>alert(2)</script>"),
                                     m.Link((m.Text("bad"),), "javascript:alert(3)"),
-                                    m.Link((m.Text("section"),), "#part"))),))]
+                                    m.Link((m.Text("section"),), "#part"))),
+                            m.Heading(2, (m.Text("Part"),), "part")))]  # (a link to no heading is its words)
     files_rss, diags = render(RssWriter, arts, theme)
     assert any("'hostile'" in d.message and "title" in d.message for d in diags.warnings)
     assert any("content" in d.message for d in diags.warnings)

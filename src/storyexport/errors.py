@@ -19,7 +19,8 @@ from typing import TextIO
 CATEGORIES: dict[str, str] = {
     "source.encoding": "a source is UTF-16 rather than UTF-8",
     "source.characters": "control, invalid or bidirectional override characters removed",
-    "source.link": "a link removed or kept as text (scheme not allowed, no base_url, no such story)",
+    "source.link": "a link removed or kept as text (scheme not allowed, no base_url, no such story or heading, "
+                   "inside another link)",
     "source.image": "an image not read: outside the tree, missing, too large or not PNG, JPEG or GIF",
     "source.draft": "a draft is not exported",
     "metadata.key": "an unknown front-matter key",
@@ -28,6 +29,7 @@ CATEGORIES: dict[str, str] = {
     "metadata.slug": "a slug that is not file-name safe",
     "markup.raw_html": "raw HTML removed or unwrapped (scripts, handlers, unknown elements)",
     "markup.footnote": "a footnote with no definition or reference, or nested in another",
+    "markup.id": "a heading id another heading or a note already holds: only the first keeps it",
     "markup.shortcode": "a Hugo shortcode unknown, unclosed or without what it needs",
     "markup.liquid": "Jekyll Liquid that cannot be evaluated here",
     "import.story": "a story imported without a title or body, or not imported",
@@ -39,7 +41,6 @@ CATEGORIES: dict[str, str] = {
     "pdf.resource": "a resource the PDF did not load",
     "pdf.layout": "a layout note from WeasyPrint",
     "docx": "a DOCX cannot hold something the story has (a nested note, an image, a link target)",
-    "epub": "an EPUB note (a fallback or a repaired reference)",
     "feeds.characters": "characters a feed cannot hold were removed",
     "feeds.link": "two stories share a link",
     "site.alias": "a story's alias names no free path",

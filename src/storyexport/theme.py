@@ -147,6 +147,11 @@ class Theme:
         return self.page["height"] - self.page["margin_top"] - self.page["margin_bottom"]
 
     @property
+    def figure_height_limit(self) -> float:
+        """The tallest a figure prints, in points: the theme's share of the text block."""
+        return self.text_height * self.figure_max_height
+
+    @property
     def text_width(self) -> float:
         """Width in points of the page's text block (inside the margins)."""
         return self.page["width"] - self.page["margin_left"] - self.page["margin_right"]

@@ -20,7 +20,8 @@ from markupsafe import Markup, escape
 from . import __version__
 from . import model as m
 from .config import Site
-from .i18n import EN, format_date, labels
+from .i18n import format_date
+from .presentation import Call, Presented, present
 from .theme import Theme
 
 FootnoteMode = Literal["endnotes", "float", "epub"]
@@ -65,24 +66,21 @@ class HtmlOptions:
 
 
 class Renderer:
-    """Model to XHTML for one article."""
+    """A presented story to XHTML: numbers, ids, joins and sizes come from
+    the :class:`~storyexport.presentation.Presented` story, never from here."""
 
-    def __init__(self, article: m.Article, opts: HtmlOptions) -> None:
-        self.a = article
+    def __init__(self, story: Presented, opts: HtmlOptions) -> None:
+        self.a = story.article
+        self.story = story
         self.opts = opts
-        # numbered by first call in reading order (summary, body), as WeasyPrint's footnote counter counts them
-        self.notes = m.article_notes(article)
-        self.note_numbers = {note.label: i for i, note in enumerate(self.notes, 1)}
-        self.seen_refs: dict[str, int] = {}
-        self.labels = labels(article.meta.language)
-        self.p = escape(opts.id_prefix)
+        self.labels = story.labels
 
     # ------------------------------------------------------------- inlines
 
     def inlines(self, nodes: tuple[m.Inline, ...]) -> str:
         return "".join(self.inline(n) for n in nodes)
 
-    def inline(self, n: m.Inline) -> str:
+    def inline(self, n: m.Inline | Call) -> str:
         match n:
             case m.Text(t):
                 return str(escape(t))
@@ -100,13 +98,12 @@ class Renderer:
                 return f"<code>{escape(t)}</code>"
             case m.Link(c, url, title):
                 t = f' title="{escape(title)}"' if title else ""
-                href = f"#{self.p}{escape(url[1:])}" if url.startswith("#") else escape(url)
-                return f'<a href="{href}"{t}>{self.inlines(c)}</a>'
+                return f'<a href="{escape(url)}"{t}>{self.inlines(c)}</a>'
             case m.Image(alt, src, title):
                 return self.image(alt, src, title, "inline")
             case m.LineBreak():
                 return "<br/>"
-            case m.Note():
+            case Call():
                 return self.noteref(n)
         raise TypeError(f"not an inline: {n!r}")  # pragma: no cover
 
@@ -118,20 +115,16 @@ class Renderer:
         return (f'<img class="{cls}" src="{escape(self.opts.image_url(asset))}" alt="{escape(alt)}"'
                 f' width="{asset.width}" height="{asset.height}"{t}/>')
 
-    def noteref(self, note: m.Note) -> str:
-        label = note.label
-        n = self.note_numbers[label]
-        self.seen_refs[label] = self.seen_refs.get(label, 0) + 1
-        first = self.seen_refs[label] == 1
-        p = self.p
-        ref_id = f"{p}fnref{n}" if first else f"{p}fnref{n}-{self.seen_refs[label]}"
-        if self.opts.footnotes == "float" and first:
+    def noteref(self, call: Call) -> str:
+        note = call.note
+        n, note_id = note.number, escape(note.id)
+        if self.opts.footnotes == "float" and call.first:
             body = "".join(self.span_block(b) for b in note.blocks)
-            return f'<span class="footnote" id="{p}fn{n}">{body}</span>'
+            return f'<span class="footnote" id="{note_id}">{body}</span>'
         if self.opts.footnotes == "float":
-            return f'<a class="footnote-ref" href="#{p}fn{n}"><sup>{n}</sup></a>'
+            return f'<a class="footnote-ref" href="#{note_id}"><sup>{n}</sup></a>'
         epub = ' epub:type="noteref" role="doc-noteref"' if self.opts.footnotes == "epub" else ""
-        return f'<a class="footnote-ref" id="{ref_id}" href="#{p}fn{n}"{epub}><sup>{n}</sup></a>'
+        return f'<a class="footnote-ref" id="{escape(call.id)}" href="#{note_id}"{epub}><sup>{n}</sup></a>'
 
     def span_block(self, b: m.Block) -> str:
         """A block as inline-level markup, for a page footnote that sits
@@ -174,7 +167,7 @@ class Renderer:
             case m.Para(c):
                 return f"<p>{self.inlines(c)}</p>"
             case m.Heading(level, c, hid):
-                i = f' id="{self.p}{escape(hid)}"' if hid else ""
+                i = f' id="{escape(hid)}"' if hid else ""
                 return f"<h{level}{i}>{self.inlines(c)}</h{level}>"
             case m.BulletList(items):
                 return "<ul>\n" + "\n".join(self.item(i) for i in items) + "\n</ul>"
@@ -238,20 +231,21 @@ class Renderer:
 
     def endnotes(self) -> str:
         """Footnotes collected at the end, each with a back-link (web and EPUB)."""
-        if not self.notes or self.opts.footnotes == "float":
+        if not self.story.notes or self.opts.footnotes == "float":
             return ""
         epub = self.opts.footnotes == "epub"
         out = []
-        for n, note in enumerate(self.notes, 1):
+        for note in self.story.notes:
+            n, note_id = note.number, escape(note.id)
             body = self.blocks(note.blocks)
-            back = (f' <a class="footnote-back" href="#{self.p}fnref{n}" role="doc-backlink"'
+            back = (f' <a class="footnote-back" href="#{escape(note.call_id)}" role="doc-backlink"'
                     f' aria-label="{escape(self.labels.back)} {n}">[{escape(self.labels.back)}]</a>')
             body = body[:-4] + back + "</p>" if body.endswith("</p>") else body + back
             if epub:
-                out.append(f'<aside class="footnote" id="{self.p}fn{n}" epub:type="footnote" role="doc-footnote">'
+                out.append(f'<aside class="footnote" id="{note_id}" epub:type="footnote" role="doc-footnote">'
                            f'<span class="footnote-number">{n}.</span> {body}</aside>')
             else:
-                out.append(f'<li id="{self.p}fn{n}">{body}</li>')
+                out.append(f'<li id="{note_id}">{body}</li>')
         if epub:
             return '<section class="footnotes" role="doc-endnotes">\n' + "\n".join(out) + "\n</section>"
         return ('<section class="footnotes" role="doc-endnotes">\n<hr/>\n<ol>\n' + "\n".join(out)
@@ -289,39 +283,49 @@ def render_css(theme: Theme, medium: Medium, font_url: Callable[[str], str]) -> 
     return tmpl.render(theme=theme, fonts=fonts, t=theme, medium=medium, autoescape=False)
 
 
-def _page_context(article: m.Article, theme: Theme, site: Site, opts: HtmlOptions) -> dict[str, object]:
-    """What the article templates are given: decided here once for the
-    whole page (``article.html.j2``) and for the story alone (``story.html.j2``)."""
-    r = Renderer(article, opts)
-    meta = article.meta
+def _page_context(story: m.Article | Presented, theme: Theme, site: Site, opts: HtmlOptions) -> dict[str, object]:
+    """What the article templates are given: decided once for the whole
+    page (``article.html.j2``) and for the story alone (``story.html.j2``),
+    from the presented story (``masthead``, ``summary``, ``body``,
+    ``footnotes``); ``meta``, ``L`` and ``date_dir`` stay for themes that
+    still read them."""
+    p = _presented(story, opts)
+    r = Renderer(p, opts)
+    meta = p.article.meta
     return dict(
-        a=article, meta=meta, site=site, theme=theme, opts=opts,
-        summary=[Markup(r.inlines(item)) for item in meta.summary],
-        body=Markup(r.blocks(article.blocks)), footnotes=Markup(r.endnotes()),
+        a=p.article, meta=meta, site=site, theme=theme, opts=opts, masthead=p.masthead,
+        summary=[Markup(r.inlines(item)) for item in p.summary],
+        body=Markup(r.blocks(p.blocks)), footnotes=Markup(r.endnotes()),
         css_inline=Markup(opts.css_inline.replace("</", "<\\/")),
-        direction=meta.direction, generator=f"storyexport {__version__}", L=labels(meta.language),
-        # a date in the article's own script follows its direction; an English fallback stays LTR
-        date_dir="rtl" if meta.direction == "rtl" and labels(meta.language) is not EN else "ltr",
+        direction=p.direction, generator=f"storyexport {__version__}", L=p.labels,
+        date_dir=p.masthead.dateline.direction if p.masthead.dateline else "ltr",
         cover=Markup(r.image(meta.title, meta.cover, "", "cover")) if meta.cover else "",
     )
 
 
-def render_article(article: m.Article, theme: Theme, site: Site, opts: HtmlOptions) -> str:
-    """A complete XHTML document for one article."""
+def _presented(story: m.Article | Presented, opts: HtmlOptions) -> Presented:
+    """The story as presented: given (its ids already carry their prefix), or
+    presented here with ``opts.id_prefix``."""
+    return story if isinstance(story, Presented) else present(story, opts.id_prefix)
+
+
+def render_article(story: m.Article | Presented, theme: Theme, site: Site, opts: HtmlOptions) -> str:
+    """A complete XHTML document for one story."""
     tmpl = environment(theme).get_template("article.html.j2")
-    return tmpl.render(**_page_context(article, theme, site, opts))
+    return tmpl.render(**_page_context(story, theme, site, opts))
 
 
-def render_story(article: m.Article, theme: Theme, site: Site, opts: HtmlOptions) -> str:
-    """The article's ``<article class="story">`` element alone (masthead,
+def render_story(story: m.Article | Presented, theme: Theme, site: Site, opts: HtmlOptions) -> str:
+    """The story's ``<article class="story">`` element alone (masthead,
     summary, body, notes, rights), for a document that holds many stories
     (an edition); ``opts.id_prefix`` keeps its ids apart from theirs."""
     tmpl = environment(theme).get_template("story.html.j2")
-    return tmpl.render(**_page_context(article, theme, site, opts))
+    return tmpl.render(**_page_context(story, theme, site, opts))
 
 
-def render_fragment(article: m.Article, opts: HtmlOptions) -> str:
-    """The article body and its footnotes as an HTML fragment (for feed
+def render_fragment(story: m.Article | Presented, opts: HtmlOptions) -> str:
+    """The story's body and its notes as an HTML fragment (for feed
     content): no page, no masthead, no style."""
-    r = Renderer(article, opts)
-    return r.blocks(article.blocks) + ("\n" + r.endnotes() if r.notes else "")
+    p = _presented(story, opts)
+    r = Renderer(p, opts)
+    return r.blocks(p.blocks) + ("\n" + r.endnotes() if p.notes else "")

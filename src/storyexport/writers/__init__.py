@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal
 from ..config import Site
 from ..errors import Diagnostics, UsageError
 from ..model import Article, Asset
+from ..presentation import Presented, present
 from ..safeio import read_regular_file
 from ..theme import Theme
 from ..urls import Place
@@ -193,3 +194,13 @@ def load(name: str) -> type[Writer]:
     if not (isinstance(cls, type) and issubclass(cls, Writer)):
         raise UsageError(f"writer {name!r} does not provide a storyexport.writers.Writer subclass")
     return cls
+
+
+def present_story(article: Article, ctx: RenderContext, id_prefix: str = "") -> Presented:
+    """The story as every format shows it (:mod:`storyexport.presentation`),
+    with what the presentation could not keep reported through ``ctx``
+    (each writer reports it; the diagnostics keep one of each)."""
+    story = present(article, id_prefix)
+    for category, message in story.warnings:
+        ctx.warn(article, message, category)
+    return story

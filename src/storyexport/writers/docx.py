@@ -33,9 +33,9 @@ from docx.parts.story import StoryPart
 from .. import model as m
 from ..compat.docx import package_members
 from ..config import Site
-from ..i18n import EN, format_date, labels
+from ..presentation import Call, Presented, figure_size, inline_size
 from ..theme import Theme
-from . import RenderContext, Writer
+from . import RenderContext, Writer, present_story
 from .docx_ooxml import (
     TBLPR_ORDER,
     Element,
@@ -61,7 +61,6 @@ from .docx_ooxml import (
 from .docx_styles import LIST_LEVELS, S, Scripts, StyleSet, bold, italic, scripts_for, spacing
 from .ziputil import build_zip
 
-PX_PT = 0.75  # CSS pixel in points: image sizes follow the PDF's 96 dpi
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 LRM = "\u200e"  # keeps an English-form date in its own order inside right-to-left text (as <time dir="ltr">)
 _TEMPLATE_JUNK = ("/stylesWithEffects", "/customXml", "/fontTable", "/metadata/thumbnail", "/extended-properties")
@@ -193,28 +192,21 @@ class _Builder:
     def __init__(self, article: m.Article, writer: DocxWriter, ctx: RenderContext, shared: _Shared | None = None,
                  prefix: str = "", heading_shift: int = 0) -> None:
         self.a, self.t, self.ctx = article, writer.theme, ctx
-        meta = article.meta
-        self.rtl = meta.direction == "rtl"
+        self.shown: Presented = present_story(article, ctx, prefix)
+        self.rtl = self.shown.direction == "rtl"
         if shared is None:
-            shared = _Shared.new(writer, scripts_for(self.t, meta.language, self.rtl))
+            shared = _Shared.new(writer, scripts_for(self.t, article.meta.language, self.rtl))
         self.shared, self.styles, self.doc = shared, shared.styles, shared.doc
         self.part: StoryPart = self.doc.part  # owner of relationships for what is being built (document or footnotes)
         self.sect = self.doc.element.body.sectPr
-        page = self.t.page
-        self.text_width = page["width"] - page["margin_left"] - page["margin_right"]
         self.nodes = list(m.nodes(article))  # summary, body and notes
-        # headings in m.query's order: a summary holds only inlines; a story
-        # sharing the document has its names after its own prefix
-        named = bookmark_names(prefix + n.id for n in self.nodes if isinstance(n, m.Heading) and n.id)
-        self.bookmarks = {hid[len(prefix):]: name for hid, name in named.items()}
-        self.bookmarked: set[str] = set()
+        # Word bookmark names for the story's ids (each after the story's prefix)
+        roots = [*self.shown.blocks, *(b for note in self.shown.notes for b in note.blocks)]
+        self.bookmarks = bookmark_names(n.id for r in roots for n in m.walk(r) if isinstance(n, m.Heading))
         self.counters = shared.counters
         self.heading_shift = heading_shift  # an edition's sections and stories sit above the story's headings
         self.title_bookmark = ""  # a bookmark around the title (an edition's contents link to it)
         self.note_ids: dict[str, int] = {}  # label -> w:id, unique in the document
-        self.note_numbers: dict[str, int] = {}  # label -> the number shown, counted per story
-        self.notes: dict[str, m.Note] = {}  # label -> note, in order of first call
-        self.ref_counts = Counter(n.label for n in self.nodes if isinstance(n, m.Note))
         self.warned: set[str] = set()
 
     def warn(self, message: str) -> None:
@@ -240,7 +232,7 @@ class _Builder:
         meta = self.a.meta
         self._masthead()
         self._summary()
-        self._blocks(self.a.blocks, _Flow(S.BODY), self._emit)
+        self._blocks(self.shown.blocks, _Flow(S.BODY), self._emit)
         if meta.rights:
             self._emit(self._p(S.RIGHTS, self._runs(meta.rights, _Fmt())))
 
@@ -265,41 +257,41 @@ class _Builder:
     # ------------------------------------------------------------ masthead
 
     def _masthead(self) -> None:
-        meta = self.a.meta
-        lab = labels(meta.language)
-        if meta.publisher:
-            self._emit(self._p(S.PUBLICATION, self._runs(meta.publisher, _Fmt())))
-        title = self._runs(meta.title, _Fmt())
+        head = self.shown.masthead
+        if head.publication:
+            self._emit(self._p(S.PUBLICATION, self._runs(head.publication, _Fmt())))
+        title = self._runs(head.title, _Fmt())
         if self.title_bookmark:
             bid = self.next_id("bookmark")
             title = [el("w:bookmarkStart", {"w:id": bid, "w:name": self.title_bookmark}), *title,
                      el("w:bookmarkEnd", {"w:id": bid})]
         self._emit(self._p(S.TITLE, title, val("w:outlineLvl", self.heading_shift) if self.heading_shift else None))
-        if meta.subtitle:
-            self._emit(self._p(S.SUBTITLE, self._runs(meta.subtitle, _Fmt())))
-        if meta.authors:
+        if head.dek:
+            self._emit(self._p(S.SUBTITLE, self._runs(head.dek, _Fmt())))
+        if head.byline:
             content: list[Element] = []
-            for i, author in enumerate(meta.authors):
-                if i:
-                    content += self._runs(lab.and_ if i == len(meta.authors) - 1 else lab.list_sep, _Fmt())
-                content += self._runs(author.name, _Fmt(style=S.AUTHOR))
+            for sep, name in head.byline:
+                content += self._runs(sep, _Fmt()) if sep else []
+                content += self._runs(name, _Fmt(style=S.AUTHOR))
             self._emit(self._p(S.BYLINE, content))
-        if meta.undated:
+        date = head.dateline
+        if date is None:
             return  # a story with no date shows none (its metadata carries the placeholder date)
-        latin_date = self.rtl and labels(meta.language) is EN  # an English fallback date inside RTL text
-        date = (LRM if latin_date else "") + format_date(meta.published, meta.language)
-        if meta.updated:
-            date += f" · {lab.updated} " + format_date(meta.updated, meta.language)
-        self._emit(self._p(S.DATELINE, self._runs(date, _Fmt())))
+        # a left-to-right date inside right-to-left text keeps its order (as <time dir="ltr">)
+        text = (LRM if self.rtl and date.direction == "ltr" else "") + date.published.text
+        if date.updated:
+            text += date.updated_prefix + date.updated.text
+        self._emit(self._p(S.DATELINE, self._runs(text, _Fmt())))
 
     def _summary(self) -> None:
-        if not self.a.meta.summary:
+        summary = self.shown.summary
+        if not summary:
             return
-        self._emit(self._p(S.SUMMARY_TITLE, self._runs(labels(self.a.meta.language).glance, _Fmt())))
+        self._emit(self._p(S.SUMMARY_TITLE, self._runs(self.shown.labels.glance, _Fmt())))
         # the last item carries the gap below the box (the style spaces items apart)
         below = spacing(0, self.t.spacing["heading_before"], self.t.line_height, self.t.base_size)
-        last = len(self.a.meta.summary) - 1
-        for i, item in enumerate(self.a.meta.summary):
+        last = len(summary) - 1
+        for i, item in enumerate(summary):
             self._emit(self._p(S.SUMMARY, self._inlines(item), below if i == last else None))
 
     # -------------------------------------------------------------- blocks
@@ -338,11 +330,11 @@ class _Builder:
                 self.warn(f"block {type(b).__name__} cannot be represented and was left out")
 
     def _bookmarked(self, hid: str, content: list[Element]) -> list[Element]:
-        """Wrap a heading's runs in the bookmark that ``#id`` links point to."""
+        """Wrap a heading's runs in the bookmark that ``#id`` links point to
+        (a heading the presentation gave no id has none)."""
         name = self.bookmarks.get(hid)
-        if not name or name in self.bookmarked:
+        if not name:
             return content
-        self.bookmarked.add(name)
         bid = self.next_id("bookmark")
         return [el("w:bookmarkStart", {"w:id": bid, "w:name": name}), *content, el("w:bookmarkEnd", {"w:id": bid})]
 
@@ -405,14 +397,14 @@ class _Builder:
         for i in range(ncols):
             longest = max((len(m.inline_text(r[i].children)) for r in rows if i < len(r)), default=0)
             weights.append(min(max(longest, 4), 40))
-        total = twips(self.text_width)
+        total = twips(self.t.text_width)
         widths = [total * w // sum(weights) for w in weights]
         widths[-1] += total - sum(widths)
         return widths
 
     # ------------------------------------------------------------- inlines
 
-    def _inlines(self, nodes: tuple[m.Inline, ...], fmt: _Fmt = _Fmt()) -> list[Element]:
+    def _inlines(self, nodes: tuple[m.Inline | Call, ...], fmt: _Fmt = _Fmt()) -> list[Element]:
         out: list[Element] = []
         for n in nodes:
             match n:
@@ -436,7 +428,7 @@ class _Builder:
                     out += self._image(n, fmt, block=False)
                 case m.LineBreak():
                     out.append(el("w:r", None, fmt.props(), el("w:br")))
-                case m.Note():
+                case Call():
                     out += self._noteref(n)
                 case _:  # pragma: no cover - the model's inline set is closed
                     self.warn(f"inline {type(n).__name__} cannot be represented and was left out")
@@ -466,14 +458,11 @@ class _Builder:
 
     def _link(self, children: tuple[m.Inline, ...], url: str, title: str, fmt: _Fmt) -> list[Element]:
         """A real ``w:hyperlink``: external relationship for web and mail
-        links, a bookmark anchor for ``#heading`` links; anything else keeps
-        its text and says why."""
+        links, a bookmark anchor for ``#heading`` links (the presentation
+        kept only links that lead somewhere); anything else keeps its text
+        and says why."""
         if url.startswith("#"):
-            name = self.bookmarks.get(url[1:])
-            if not name:
-                self.warn(f"link to {url!r} has no heading with that id; kept as plain text")
-                return self._inlines(children, fmt)
-            link = el("w:hyperlink", {"w:anchor": name, "w:history": 1})
+            link = el("w:hyperlink", {"w:anchor": self.bookmarks[url[1:]], "w:history": 1})
         elif link_allowed(url):
             link = el("w:hyperlink", {"r:id": self.part.relate_to(url, RT.HYPERLINK, is_external=True),
                                       "w:history": 1})
@@ -487,21 +476,14 @@ class _Builder:
         return [link]
 
     def _image(self, img: m.Image, fmt: _Fmt, block: bool) -> list[Element]:
-        """A picture run: figures at their CSS size capped to the text width,
-        inline images one line high (as the PDF); alt text in ``wp:docPr/@descr``."""
+        """A picture run at its printed size (the presentation's, as the PDF
+        shows it); alt text in ``wp:docPr/@descr``."""
         asset = self.a.asset(img.src)
         if asset is None or asset.width <= 0 or asset.height <= 0:
             self.warn(f"image {img.src!r} is not available; its alt text is used instead")
             return self._runs(img.alt, fmt)
-        if block:  # print.css.j2: at most the text width and 60% of the text height
-            page = self.t.page
-            max_height = (page["height"] - page["margin_top"] - page["margin_bottom"]) * self.t.figure_max_height
-            width = min(self.text_width, asset.width * PX_PT, max_height * asset.width / asset.height)
-            height = width * asset.height / asset.width
-        else:
-            height = self.t.base_size * self.t.inline_image
-            width = min(self.text_width, height * asset.width / asset.height)
-            height = width * asset.height / asset.width
+        size = figure_size(asset, self.t) if block else inline_size(asset, self.t)
+        width, height = size.width, size.height
         try:
             rid, _image = self.part.get_or_add_image(io.BytesIO(self.ctx.asset_bytes(asset)))
         except (UnrecognizedImageError, OSError) as e:
@@ -519,25 +501,23 @@ class _Builder:
             inline.docPr.set("title", xml_safe(img.title)[0])
         return [el("w:r", None, fmt.props(), el("w:drawing", None, inline))]
 
-    def _noteref(self, note: m.Note) -> list[Element]:
-        """The first reference becomes a real footnote; a repeated reference
-        is a ``NOTEREF`` field to a bookmark on the first, as Word makes it."""
-        label = note.label
+    def _noteref(self, call: Call) -> list[Element]:
+        """The first call becomes a real footnote; a later call is a
+        ``NOTEREF`` field to a bookmark on the first, as Word makes it."""
+        note = call.note
 
         def ref_props() -> Element:
             return rpr(val("w:rStyle", S.FOOTNOTE_REF))
 
-        bookmark = f"_RefNote_{self.note_ids.get(label, self.counters['footnote'] + 1)}"
-        if label in self.note_ids:
-            return field(f"NOTEREF {bookmark} \\f \\h", str(self.note_numbers[label]), ref_props)
-        self.notes[label] = note
-        self.note_ids[label] = self.next_id("footnote")
-        self.note_numbers[label] = len(self.note_numbers) + 1
-        run = el("w:r", None, ref_props(), el("w:footnoteReference", {"w:id": self.note_ids[label]}))
-        if self.ref_counts[label] < 2:
+        if not call.first:
+            return field(f"NOTEREF _RefNote_{self.note_ids[note.label]} \\f \\h", str(note.number), ref_props)
+        self.note_ids[note.label] = nid = self.next_id("footnote")
+        run = el("w:r", None, ref_props(), el("w:footnoteReference", {"w:id": nid}))
+        if note.calls < 2:
             return [run]
         bid = self.next_id("bookmark")
-        return [el("w:bookmarkStart", {"w:id": bid, "w:name": bookmark}), run, el("w:bookmarkEnd", {"w:id": bid})]
+        return [el("w:bookmarkStart", {"w:id": bid, "w:name": f"_RefNote_{nid}"}), run,
+                el("w:bookmarkEnd", {"w:id": bid})]
 
     # ----------------------------------------------------------- footnotes
 
@@ -548,8 +528,8 @@ class _Builder:
             return False
         part = self.shared.footnotes()
         self.part = part
-        for label, nid in self.note_ids.items():
-            note = self.notes[label]
+        for note in self.shown.notes:
+            nid = self.note_ids[note.label]
             fn = el("w:footnote", {"w:id": nid})
             self._blocks(note.blocks, _Flow(S.FOOTNOTE_TEXT), fn.append)
             first = fn.find(qn("w:p"))
@@ -600,7 +580,7 @@ class _Builder:
             def props() -> Element | None:
                 return None
 
-            lab = labels(self.a.meta.language)
+            lab = self.shown.labels
             return [*self._runs(f"{lab.page} ", _Fmt()), *field("PAGE", "1", props),
                     *self._runs(f" {lab.of} ", _Fmt()), *field("NUMPAGES", "1", props)]
 

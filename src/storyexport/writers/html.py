@@ -17,7 +17,7 @@ from ..model import Article, Asset
 from ..urls import media_url, story_place
 from ..webmeta import web_head
 from ..xhtml import HtmlOptions, render_article, render_css
-from . import RenderContext, Writer, load
+from . import RenderContext, Writer, load, present_story
 
 THEME_DIR = "_theme"
 
@@ -47,7 +47,7 @@ class HtmlWriter(Writer):
         opts = HtmlOptions(image_url=image_url, footnotes="endnotes",
                            css_href=(f"{where.up}{THEME_DIR}/screen.css",),
                            web=web_head(article, self.site, where, ctx.formats, image))
-        return render_article(article, self.theme, self.site, opts).encode("utf-8")
+        return render_article(present_story(article, ctx), self.theme, self.site, opts).encode("utf-8")
 
     def shared_files(self, ctx: RenderContext) -> dict[str, bytes]:
         files = {f"{THEME_DIR}/{Path(p).name}": Path(p).read_bytes()

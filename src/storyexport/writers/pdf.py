@@ -45,7 +45,7 @@ from ..i18n import format_date, labels
 from ..model import Article, Asset, depth, inline_text, plain_text
 from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
-from . import RenderContext, Writer
+from . import RenderContext, Writer, present_story
 from .fonts import Face, cmap, face_signature, machine_faces, system_font_faces, theme_system_faces
 
 MAX_DEPTH = 100
@@ -368,7 +368,7 @@ class PdfWriter(Writer):
         self.check_depth(article)
         eng = self.engine()
         self.check_glyphs(article, ctx, eng)
-        html = render_article(article, self.theme, self.site,
+        html = render_article(present_story(article, ctx), self.theme, self.site,
                               HtmlOptions(image_url=self.image_url, footnotes="float"))
         return self.render_html(html, DocInfo.of(article), article.assets, ctx, article)
 
