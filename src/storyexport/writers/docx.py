@@ -184,7 +184,265 @@ class _Shared:
         return self.notes_part
 
 
-class _Builder:
+class _Runs:
+    """The inline half of building a story into a document: paragraphs' runs,
+    links, pictures and note calls (python-docx plus OOXML). Split from
+    :class:`_Builder` (which sets every attribute below) to keep each part small."""
+
+    a: m.Article
+    t: Theme
+    ctx: RenderContext
+    shown: Presented
+    rtl: bool
+    part: StoryPart
+    counters: Counter[str]
+    bookmarks: dict[str, str]
+    note_ids: dict[str, int]
+    warned: set[str]
+
+    def warn(self, message: str) -> None:
+        if message not in self.warned:
+            self.warned.add(message)
+            self.ctx.warn(self.a, f"docx: {message}", "docx")
+
+    def next_id(self, kind: str) -> int:
+        self.counters[kind] += 1
+        return self.counters[kind]
+
+    def _p(self, style: str, content: list[Element], *props: Element | None, bidi: bool | None = None) -> Element:
+        rtl = self.rtl if bidi is None else bidi
+        return el("w:p", None, ppr(val("w:pStyle", style), el("w:bidi") if rtl else None, *props), *content)
+
+    # ------------------------------------------------------------- inlines
+
+    def _inlines(self, nodes: tuple[m.Inline | Call, ...], fmt: _Fmt = _Fmt()) -> list[Element]:
+        out: list[Element] = []
+        for n in nodes:
+            match n:
+                case m.Text(s):
+                    out += self._runs(s, fmt)
+                case m.Emph(c):
+                    out += self._inlines(c, replace(fmt, italic=True))
+                case m.Strong(c):
+                    out += self._inlines(c, replace(fmt, bold=True))
+                case m.Strike(c):
+                    out += self._inlines(c, replace(fmt, strike=True))
+                case m.Superscript(c):
+                    out += self._inlines(c, replace(fmt, vert="superscript"))
+                case m.Subscript(c):
+                    out += self._inlines(c, replace(fmt, vert="subscript"))
+                case m.Code(s):
+                    out += self._runs(s, replace(fmt, style=S.CODE_CHAR))
+                case m.Link(c, url, title):
+                    out += self._link(c, url, title, fmt)
+                case m.Image():
+                    out += self._image(n, fmt, block=False)
+                case m.LineBreak():
+                    out.append(el("w:r", None, fmt.props(), el("w:br")))
+                case Call():
+                    out += self._noteref(n)
+                case _:  # pragma: no cover - the model's inline set is closed
+                    self.warn(f"inline {type(n).__name__} cannot be represented and was left out")
+        return out
+
+    def _runs(self, s: str, fmt: _Fmt, verbatim: bool = False) -> list[Element]:
+        """Runs for a piece of text: tabs as ``w:tab``; newlines as ``w:br`` in
+        code and as spaces elsewhere (soft breaks); RTL/LTR split in RTL stories."""
+        s, stripped = xml_safe(s)
+        if stripped:
+            self.warn("control characters XML cannot hold were removed")
+        if not verbatim:
+            s = s.replace("\r\n", " ").replace("\n", " ")
+        segments = bidi_segments(s) if self.rtl and not verbatim else [(s, False)]
+        out = []
+        for seg, rtl in segments:
+            r = el("w:r", None, fmt.props(rtl))
+            for piece in re.split(r"(\t|\n)", seg):
+                if piece == "\t":
+                    r.append(el("w:tab"))
+                elif piece == "\n":
+                    r.append(el("w:br"))
+                elif piece:
+                    r.append(text(piece))
+            out.append(r)
+        return out
+
+    def _link(self, children: tuple[m.Inline, ...], url: str, title: str, fmt: _Fmt) -> list[Element]:
+        """A real ``w:hyperlink``: external relationship for web and mail
+        links, a bookmark anchor for ``#heading`` links (the presentation
+        kept only links that lead somewhere); anything else keeps its text
+        and says why."""
+        if url.startswith("#"):
+            link = el("w:hyperlink", {"w:anchor": self.bookmarks[url[1:]], "w:history": 1})
+        elif link_allowed(url):
+            link = el("w:hyperlink", {"r:id": self.part.relate_to(url, RT.HYPERLINK, is_external=True),
+                                      "w:history": 1})
+        else:
+            self.warn(f"link target {url!r} is not http, https or mailto; kept as plain text")
+            return self._inlines(children, fmt)
+        if title:
+            link.set(qn("w:tooltip"), xml_safe(title)[0])
+        for e in self._inlines(children, replace(fmt, style=fmt.style or S.HYPERLINK)):
+            link.append(e)
+        return [link]
+
+    def _image(self, img: m.Image, fmt: _Fmt, block: bool) -> list[Element]:
+        """A picture run at its printed size (the presentation's, as the PDF
+        shows it); alt text in ``wp:docPr/@descr``."""
+        asset = self.a.asset(img.src)
+        if asset is None or asset.width <= 0 or asset.height <= 0:
+            self.warn(f"image {img.src!r} is not available; its alt text is used instead")
+            return self._runs(img.alt, fmt)
+        size = figure_size(asset, self.t) if block else inline_size(asset, self.t)
+        width, height = size.width, size.height
+        try:
+            rid, _image = self.part.get_or_add_image(io.BytesIO(self.ctx.asset_bytes(asset)))
+        except (UnrecognizedImageError, OSError) as e:
+            self.warn(f"image {img.src!r} cannot be embedded ({e}); its alt text is used instead")
+            return self._runs(img.alt, fmt)
+        shape = self.next_id("shape")
+        inline = CT_Inline.new_pic_inline(shape, rid, PurePosixPath(asset.key).name, emu(width), emu(height))
+        for side in ("distT", "distB", "distL", "distR"):  # LibreOffice pads pictures that omit these
+            inline.set(side, "0")
+        alt = xml_safe(img.alt)[0]
+        inline.docPr.set("descr", alt)
+        for cnv in inline.iter(qn("pic:cNvPr")):
+            cnv.set("descr", alt)
+        if img.title:
+            inline.docPr.set("title", xml_safe(img.title)[0])
+        return [el("w:r", None, fmt.props(), el("w:drawing", None, inline))]
+
+    def _noteref(self, call: Call) -> list[Element]:
+        """The first call becomes a real footnote; a later call is a
+        ``NOTEREF`` field to a bookmark on the first, as Word makes it."""
+        note = call.note
+
+        def ref_props() -> Element:
+            return rpr(val("w:rStyle", S.FOOTNOTE_REF))
+
+        if not call.first:
+            return field(f"NOTEREF _RefNote_{self.note_ids[note.label]} \\f \\h", str(note.number), ref_props)
+        self.note_ids[note.label] = nid = self.next_id("footnote")
+        run = el("w:r", None, ref_props(), el("w:footnoteReference", {"w:id": nid}))
+        if note.calls < 2:
+            return [run]
+        bid = self.next_id("bookmark")
+        return [el("w:bookmarkStart", {"w:id": bid, "w:name": f"_RefNote_{nid}"}), run,
+                el("w:bookmarkEnd", {"w:id": bid})]
+
+
+class _Parts(_Runs):
+    """What a document needs around its stories: page set-up, running head
+    and page numbers, lists, settings, fonts and properties."""
+
+    doc: docx.document.Document
+    sect: Element
+    styles: StyleSet
+
+    def _emit(self, e: Element) -> None:
+        self.sect.addprevious(e)
+
+    # ------------------------------------------------------- page, parts
+
+    def _section(self) -> None:
+        """Page size and margins from the theme (twips), no rsids, RTL section."""
+        for attr in list(self.sect.attrib):
+            del self.sect.attrib[attr]
+        page = self.t.page
+        pg_sz = self.sect.find(qn("w:pgSz"))
+        pg_sz.attrib.clear()
+        pg_sz.set(qn("w:w"), str(twips(page["width"])))
+        pg_sz.set(qn("w:h"), str(twips(page["height"])))
+        if page["width"] > page["height"]:
+            pg_sz.set(qn("w:orient"), "landscape")
+        # The running head and the page numbers sit in the margins where print.css
+        # puts them: one small line plus heading_after of space from the text block.
+        band = self.t.spacing["heading_after"] + self.t.small_size * self.t.line_height
+        margins = {"top": page["margin_top"], "right": page["margin_right"], "bottom": page["margin_bottom"],
+                   "left": page["margin_left"], "header": max(page["margin_top"] - band, 0),
+                   "footer": max(page["margin_bottom"] - band, 0), "gutter": 0}
+        pg_mar = self.sect.find(qn("w:pgMar"))
+        pg_mar.attrib.clear()
+        for k, v in margins.items():
+            pg_mar.set(qn(f"w:{k}"), str(twips(v)))
+        if self.rtl:
+            self.sect.find(qn("w:docGrid")).addprevious(el("w:bidi"))
+
+    def _header_footer(self, running: list[Element]) -> None:
+        """As the PDF (print.css.j2): "Page X of Y" with PAGE and NUMPAGES
+        fields on every page, and a running head (the publication, else the
+        title; an edition's section) from page 2 on."""
+        section = self.doc.sections[0]
+        section.different_first_page_header_footer = True
+
+        def numbers() -> list[Element]:
+            def props() -> Element | None:
+                return None
+
+            lab = self.shown.labels
+            return [*self._runs(f"{lab.page} ", _Fmt()), *field("PAGE", "1", props),
+                    *self._runs(f" {lab.of} ", _Fmt()), *field("NUMPAGES", "1", props)]
+
+        for story, style, content in ((section.footer, S.FOOTER, numbers()),
+                                      (section.first_page_footer, S.FOOTER, numbers()),
+                                      (section.header, S.HEADER, running),
+                                      (section.first_page_header, S.HEADER, [])):
+            story.is_linked_to_previous = False  # its own part, holding one empty paragraph
+            root = story.part.element
+            root.replace(root[0], self._p(style, content))
+
+    def _install_parts(self, has_notes: bool, nodes: list[object], plain: str, update_fields: bool) -> None:
+        """Complete the prepared template (:meth:`DocxWriter.new_document`): this
+        document's lists, settings, font table and app properties; drop the
+        template's placeholder relationships."""
+        package = self.doc.part.package
+        for rels, rid, _rel in _template_junk(self.doc):
+            del rels[rid]
+        self.doc.part.numbering_part.element.extend(self.styles.list_nums())
+        self.doc.settings.element.extend(self._settings(has_notes, update_fields))
+        roles = ["body", "heading"]
+        if any(isinstance(n, m.Code | m.CodeBlock) for n in nodes):
+            roles.append("code")
+        if self.rtl or _ARABIC.search(plain):
+            roles.append("arabic")
+        sc = self.styles.scripts
+        entries, files, refused = embedded_fonts(self.t, roles, sc.cjk_family if sc.east_asian else "")
+        for family in refused:
+            self.warn(f"font {family!r} does not allow embedding; the document names it only")
+        self.doc.part.relate_to(font_table_part(package, entries, files), RT.FONT_TABLE)
+        app = app_properties_part(package, xml_safe(self.a.meta.publisher)[0], len(m.words(plain)),
+                                  len("".join(plain.split())))  # characters without spaces (split: str.isspace)
+        package.relate_to(app, RT.EXTENDED_PROPERTIES)
+
+    def _settings(self, has_notes: bool, update_fields: bool) -> list[Element]:
+        sc = self.styles.scripts
+        return settings_children(self.t.spacing["list_indent"], sc.language, sc.east_asian, sc.bidi, has_notes,
+                                 hyphenate=True, update_fields=update_fields)  # print.css.j2: hyphens: auto
+
+    def _core_properties(self) -> None:
+        """Core properties from the article; python-docx writes dates with a
+        literal ``Z``, so they are converted to UTC first."""
+        meta = self.a.meta
+        names = "; ".join(a.name for a in meta.authors)
+        values: dict[str, str] = {
+            "title": meta.title, "author": names or meta.publisher, "subject": meta.subtitle or meta.description,
+            "keywords": ", ".join(meta.tags), "category": meta.tags[0] if meta.tags else meta.publisher,
+            "language": meta.language, "comments": meta.description, "identifier": meta.canonical_url,
+            "last_modified_by": "storyexport",
+        }
+        cp = self.doc.core_properties
+        for key, value in values.items():
+            value = xml_safe(value)[0]
+            if len(value) > 255:  # python-docx's limit (Word's dialog shows no more)
+                self.warn(f"document property {key} is longer than 255 characters and was shortened")
+                value = value[:254] + "…"
+            setattr(cp, key, value)
+        cp.revision = 1
+        cp.created = _utc(meta.published)
+        cp.modified = _utc(meta.modified)
+
+
+class _Builder(_Parts):
     """Builds one story into a document (its own, or one it shares with
     other stories: :class:`Composer`); holds the state a walk needs
     (relationship owner, footnote ids, bookmark names)."""
@@ -208,15 +466,6 @@ class _Builder:
         self.title_bookmark = ""  # a bookmark around the title (an edition's contents link to it)
         self.note_ids: dict[str, int] = {}  # label -> w:id, unique in the document
         self.warned: set[str] = set()
-
-    def warn(self, message: str) -> None:
-        if message not in self.warned:
-            self.warned.add(message)
-            self.ctx.warn(self.a, f"docx: {message}", "docx")
-
-    def next_id(self, kind: str) -> int:
-        self.counters[kind] += 1
-        return self.counters[kind]
 
     # --------------------------------------------------------------- build
 
@@ -246,13 +495,6 @@ class _Builder:
         self._header_footer(running)
         self._install_parts(has_notes, nodes, plain, update_fields)
         self._core_properties()
-
-    def _emit(self, e: Element) -> None:
-        self.sect.addprevious(e)
-
-    def _p(self, style: str, content: list[Element], *props: Element | None, bidi: bool | None = None) -> Element:
-        rtl = self.rtl if bidi is None else bidi
-        return el("w:p", None, ppr(val("w:pStyle", style), el("w:bidi") if rtl else None, *props), *content)
 
     # ------------------------------------------------------------ masthead
 
@@ -402,123 +644,6 @@ class _Builder:
         widths[-1] += total - sum(widths)
         return widths
 
-    # ------------------------------------------------------------- inlines
-
-    def _inlines(self, nodes: tuple[m.Inline | Call, ...], fmt: _Fmt = _Fmt()) -> list[Element]:
-        out: list[Element] = []
-        for n in nodes:
-            match n:
-                case m.Text(s):
-                    out += self._runs(s, fmt)
-                case m.Emph(c):
-                    out += self._inlines(c, replace(fmt, italic=True))
-                case m.Strong(c):
-                    out += self._inlines(c, replace(fmt, bold=True))
-                case m.Strike(c):
-                    out += self._inlines(c, replace(fmt, strike=True))
-                case m.Superscript(c):
-                    out += self._inlines(c, replace(fmt, vert="superscript"))
-                case m.Subscript(c):
-                    out += self._inlines(c, replace(fmt, vert="subscript"))
-                case m.Code(s):
-                    out += self._runs(s, replace(fmt, style=S.CODE_CHAR))
-                case m.Link(c, url, title):
-                    out += self._link(c, url, title, fmt)
-                case m.Image():
-                    out += self._image(n, fmt, block=False)
-                case m.LineBreak():
-                    out.append(el("w:r", None, fmt.props(), el("w:br")))
-                case Call():
-                    out += self._noteref(n)
-                case _:  # pragma: no cover - the model's inline set is closed
-                    self.warn(f"inline {type(n).__name__} cannot be represented and was left out")
-        return out
-
-    def _runs(self, s: str, fmt: _Fmt, verbatim: bool = False) -> list[Element]:
-        """Runs for a piece of text: tabs as ``w:tab``; newlines as ``w:br`` in
-        code and as spaces elsewhere (soft breaks); RTL/LTR split in RTL stories."""
-        s, stripped = xml_safe(s)
-        if stripped:
-            self.warn("control characters XML cannot hold were removed")
-        if not verbatim:
-            s = s.replace("\r\n", " ").replace("\n", " ")
-        segments = bidi_segments(s) if self.rtl and not verbatim else [(s, False)]
-        out = []
-        for seg, rtl in segments:
-            r = el("w:r", None, fmt.props(rtl))
-            for piece in re.split(r"(\t|\n)", seg):
-                if piece == "\t":
-                    r.append(el("w:tab"))
-                elif piece == "\n":
-                    r.append(el("w:br"))
-                elif piece:
-                    r.append(text(piece))
-            out.append(r)
-        return out
-
-    def _link(self, children: tuple[m.Inline, ...], url: str, title: str, fmt: _Fmt) -> list[Element]:
-        """A real ``w:hyperlink``: external relationship for web and mail
-        links, a bookmark anchor for ``#heading`` links (the presentation
-        kept only links that lead somewhere); anything else keeps its text
-        and says why."""
-        if url.startswith("#"):
-            link = el("w:hyperlink", {"w:anchor": self.bookmarks[url[1:]], "w:history": 1})
-        elif link_allowed(url):
-            link = el("w:hyperlink", {"r:id": self.part.relate_to(url, RT.HYPERLINK, is_external=True),
-                                      "w:history": 1})
-        else:
-            self.warn(f"link target {url!r} is not http, https or mailto; kept as plain text")
-            return self._inlines(children, fmt)
-        if title:
-            link.set(qn("w:tooltip"), xml_safe(title)[0])
-        for e in self._inlines(children, replace(fmt, style=fmt.style or S.HYPERLINK)):
-            link.append(e)
-        return [link]
-
-    def _image(self, img: m.Image, fmt: _Fmt, block: bool) -> list[Element]:
-        """A picture run at its printed size (the presentation's, as the PDF
-        shows it); alt text in ``wp:docPr/@descr``."""
-        asset = self.a.asset(img.src)
-        if asset is None or asset.width <= 0 or asset.height <= 0:
-            self.warn(f"image {img.src!r} is not available; its alt text is used instead")
-            return self._runs(img.alt, fmt)
-        size = figure_size(asset, self.t) if block else inline_size(asset, self.t)
-        width, height = size.width, size.height
-        try:
-            rid, _image = self.part.get_or_add_image(io.BytesIO(self.ctx.asset_bytes(asset)))
-        except (UnrecognizedImageError, OSError) as e:
-            self.warn(f"image {img.src!r} cannot be embedded ({e}); its alt text is used instead")
-            return self._runs(img.alt, fmt)
-        shape = self.next_id("shape")
-        inline = CT_Inline.new_pic_inline(shape, rid, PurePosixPath(asset.key).name, emu(width), emu(height))
-        for side in ("distT", "distB", "distL", "distR"):  # LibreOffice pads pictures that omit these
-            inline.set(side, "0")
-        alt = xml_safe(img.alt)[0]
-        inline.docPr.set("descr", alt)
-        for cnv in inline.iter(qn("pic:cNvPr")):
-            cnv.set("descr", alt)
-        if img.title:
-            inline.docPr.set("title", xml_safe(img.title)[0])
-        return [el("w:r", None, fmt.props(), el("w:drawing", None, inline))]
-
-    def _noteref(self, call: Call) -> list[Element]:
-        """The first call becomes a real footnote; a later call is a
-        ``NOTEREF`` field to a bookmark on the first, as Word makes it."""
-        note = call.note
-
-        def ref_props() -> Element:
-            return rpr(val("w:rStyle", S.FOOTNOTE_REF))
-
-        if not call.first:
-            return field(f"NOTEREF _RefNote_{self.note_ids[note.label]} \\f \\h", str(note.number), ref_props)
-        self.note_ids[note.label] = nid = self.next_id("footnote")
-        run = el("w:r", None, ref_props(), el("w:footnoteReference", {"w:id": nid}))
-        if note.calls < 2:
-            return [run]
-        bid = self.next_id("bookmark")
-        return [el("w:bookmarkStart", {"w:id": bid, "w:name": f"_RefNote_{nid}"}), run,
-                el("w:bookmarkEnd", {"w:id": bid})]
-
     # ----------------------------------------------------------- footnotes
 
     def _footnotes(self) -> bool:
@@ -542,105 +667,6 @@ class _Builder:
             part.element.append(fn)
         self.part = self.doc.part
         return True
-
-    # ------------------------------------------------------- page, parts
-
-    def _section(self) -> None:
-        """Page size and margins from the theme (twips), no rsids, RTL section."""
-        for attr in list(self.sect.attrib):
-            del self.sect.attrib[attr]
-        page = self.t.page
-        pg_sz = self.sect.find(qn("w:pgSz"))
-        pg_sz.attrib.clear()
-        pg_sz.set(qn("w:w"), str(twips(page["width"])))
-        pg_sz.set(qn("w:h"), str(twips(page["height"])))
-        if page["width"] > page["height"]:
-            pg_sz.set(qn("w:orient"), "landscape")
-        # The running head and the page numbers sit in the margins where print.css
-        # puts them: one small line plus heading_after of space from the text block.
-        band = self.t.spacing["heading_after"] + self.t.small_size * self.t.line_height
-        margins = {"top": page["margin_top"], "right": page["margin_right"], "bottom": page["margin_bottom"],
-                   "left": page["margin_left"], "header": max(page["margin_top"] - band, 0),
-                   "footer": max(page["margin_bottom"] - band, 0), "gutter": 0}
-        pg_mar = self.sect.find(qn("w:pgMar"))
-        pg_mar.attrib.clear()
-        for k, v in margins.items():
-            pg_mar.set(qn(f"w:{k}"), str(twips(v)))
-        if self.rtl:
-            self.sect.find(qn("w:docGrid")).addprevious(el("w:bidi"))
-
-    def _header_footer(self, running: list[Element]) -> None:
-        """As the PDF (print.css.j2): "Page X of Y" with PAGE and NUMPAGES
-        fields on every page, and a running head (the publication, else the
-        title; an edition's section) from page 2 on."""
-        section = self.doc.sections[0]
-        section.different_first_page_header_footer = True
-
-        def numbers() -> list[Element]:
-            def props() -> Element | None:
-                return None
-
-            lab = self.shown.labels
-            return [*self._runs(f"{lab.page} ", _Fmt()), *field("PAGE", "1", props),
-                    *self._runs(f" {lab.of} ", _Fmt()), *field("NUMPAGES", "1", props)]
-
-        for story, style, content in ((section.footer, S.FOOTER, numbers()),
-                                      (section.first_page_footer, S.FOOTER, numbers()),
-                                      (section.header, S.HEADER, running),
-                                      (section.first_page_header, S.HEADER, [])):
-            story.is_linked_to_previous = False  # its own part, holding one empty paragraph
-            root = story.part.element
-            root.replace(root[0], self._p(style, content))
-
-    def _install_parts(self, has_notes: bool, nodes: list[object], plain: str, update_fields: bool) -> None:
-        """Complete the prepared template (:meth:`DocxWriter.new_document`): this
-        document's lists, settings, font table and app properties; drop the
-        template's placeholder relationships."""
-        package = self.doc.part.package
-        for rels, rid, _rel in _template_junk(self.doc):
-            del rels[rid]
-        self.doc.part.numbering_part.element.extend(self.styles.list_nums())
-        self.doc.settings.element.extend(self._settings(has_notes, update_fields))
-        roles = ["body", "heading"]
-        if any(isinstance(n, m.Code | m.CodeBlock) for n in nodes):
-            roles.append("code")
-        if self.rtl or _ARABIC.search(plain):
-            roles.append("arabic")
-        sc = self.styles.scripts
-        entries, files, refused = embedded_fonts(self.t, roles, sc.cjk_family if sc.east_asian else "")
-        for family in refused:
-            self.warn(f"font {family!r} does not allow embedding; the document names it only")
-        self.doc.part.relate_to(font_table_part(package, entries, files), RT.FONT_TABLE)
-        app = app_properties_part(package, xml_safe(self.a.meta.publisher)[0], len(m.words(plain)),
-                                  len("".join(plain.split())))  # characters without spaces (split: str.isspace)
-        package.relate_to(app, RT.EXTENDED_PROPERTIES)
-
-    def _settings(self, has_notes: bool, update_fields: bool) -> list[Element]:
-        sc = self.styles.scripts
-        return settings_children(self.t.spacing["list_indent"], sc.language, sc.east_asian, sc.bidi, has_notes,
-                                 hyphenate=True, update_fields=update_fields)  # print.css.j2: hyphens: auto
-
-    def _core_properties(self) -> None:
-        """Core properties from the article; python-docx writes dates with a
-        literal ``Z``, so they are converted to UTC first."""
-        meta = self.a.meta
-        names = "; ".join(a.name for a in meta.authors)
-        values: dict[str, str] = {
-            "title": meta.title, "author": names or meta.publisher, "subject": meta.subtitle or meta.description,
-            "keywords": ", ".join(meta.tags), "category": meta.tags[0] if meta.tags else meta.publisher,
-            "language": meta.language, "comments": meta.description, "identifier": meta.canonical_url,
-            "last_modified_by": "storyexport",
-        }
-        cp = self.doc.core_properties
-        for key, value in values.items():
-            value = xml_safe(value)[0]
-            if len(value) > 255:  # python-docx's limit (Word's dialog shows no more)
-                self.warn(f"document property {key} is longer than 255 characters and was shortened")
-                value = value[:254] + "…"
-            setattr(cp, key, value)
-        cp.revision = 1
-        cp.created = _utc(meta.published)
-        cp.modified = _utc(meta.modified)
 
 
 def _utc(d: datetime) -> datetime:
