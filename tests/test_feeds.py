@@ -34,7 +34,7 @@ from storyexport import model as m
 from storyexport.config import Site
 from storyexport.errors import ConfigError, Diagnostics
 from storyexport.theme import load_theme
-from storyexport.writers import OutputInfo, RenderContext
+from storyexport.writers import Collection, OutputInfo, RenderContext, Shared, SharedKey, Siblings
 from storyexport.writers import feeds as feeds_mod
 from storyexport.writers.feeds import AtomWriter, JsonFeedWriter, RssWriter
 from storyexport.writers.feeds_archive import archive_count, paginate
@@ -546,8 +546,9 @@ def theme() -> Any:
 def render(writer: type, articles: list[m.Article], theme: Any, site: Site = SITE,
            outputs: dict[str, dict[str, OutputInfo]] | None = None) -> tuple[dict[str, bytes], Diagnostics]:
     diags = Diagnostics()
-    ctx = RenderContext(theme, site, diags, outputs or {})
-    return dict(writer(theme, site).render_collection(articles, ctx)), diags
+    ctx = RenderContext(theme, site, diags)
+    siblings = Siblings(outputs or {}, ("pdf", "epub", "html"))
+    return dict(writer(theme, site).render_collection(articles, ctx, Collection(siblings))), diags
 
 
 def test_enclosures_from_the_outputs_mapping(theme: Any) -> None:
@@ -569,6 +570,30 @@ def test_enclosures_from_the_outputs_mapping(theme: Any) -> None:
     js = json.loads(render(JsonFeedWriter, arts, theme, outputs=outputs)[0]["feed.json"])
     assert {(x["url"], x["size_in_bytes"]) for x in js["items"][0]["attachments"]} == {
         ("https://unit.example/a.pdf", 1234), ("https://unit.example/a.epub", 5678)}
+
+
+def test_siblings_come_from_the_registry() -> None:
+    """Enclosures and downloads are what the writers declare (an enclosure
+    rank, a per-article writer that is not the page), in rank and export
+    order, whatever the formats are called; a writer nobody attaches is left out."""
+    outputs = {"a": {"pdf": OutputInfo("a.pdf", "application/pdf", 1), "epub": OutputInfo("a.epub", "x", 2),
+                     "docx": OutputInfo("a.docx", "y", 3), "html": OutputInfo("a/index.html", "text/html", 4)}}
+    sib = Siblings(outputs, ("html", "docx", "epub", "pdf"))
+    assert [o.path for o in sib.enclosures("a")] == ["a.epub", "a.pdf"]  # least preferred first (RSS keeps the last)
+    assert [(d.label, d.path) for d in sib.downloads("a")] == [("DOCX", "a.docx"), ("EPUB", "a.epub"),
+                                                                 ("PDF", "a.pdf")]
+    assert sib.enclosures("nobody") == () and sib.downloads("nobody") == ()
+    assert sorted(sib.paths()) == ["a.docx", "a.epub", "a.pdf", "a/index.html"]
+
+
+def test_shared_values_are_made_once_per_key() -> None:
+    made: list[str] = []
+    one, two = SharedKey[list[str]]("one"), SharedKey[list[str]]("two")
+    shared = Shared()
+    first = shared.get(one, lambda: made.append("one") or ["1"])
+    again = shared.get(one, lambda: made.append("again") or ["x"])
+    other = shared.get(two, lambda: made.append("two") or ["2"])
+    assert first is again and first == ["1"] and other == ["2"] and made == ["one", "two"]
 
 
 def test_titles_are_text_and_control_characters_are_removed(theme: Any) -> None:

@@ -1,12 +1,13 @@
 """What a story says about itself on the web, decided once: its summary,
-the feeds a page advertises and the downloads it offers (found through the
-writer registry, not by name), and the cards link previews and search
+the feeds a page advertises (found through the writer registry, not by
+name; its downloads are :meth:`Siblings.downloads
+<storyexport.writers.collection.Siblings.downloads>`), and the cards link previews and search
 engines read (Open Graph, Twitter, schema.org ``NewsArticle``). The web
 page, the site pages and the feeds all take them from here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from . import model as m
@@ -42,21 +43,6 @@ def feed_links(formats: Iterable[str], site: Site, up: str, prefix: str = "", ti
         if cls.scope == "collection" and cls.subscription:
             out.append((cls.media_type, up + quote(prefix + cls.subscription), f"{title or site.title} ({cls.label})"))
     return tuple(out)
-
-
-def downloads(formats: Iterable[str], outputs: Mapping[str, object]) -> list[tuple[str, str, str, int]]:
-    """(label, path, media type, bytes) of a story's files other than its
-    page, in the build's order of formats (``outputs``: writer name ->
-    :class:`~storyexport.writers.OutputInfo`)."""
-    from .writers import load
-
-    out = []
-    for name in formats:
-        o = outputs.get(name)
-        cls = load(name)
-        if o is not None and cls.scope == "article" and not cls.page:
-            out.append((cls.label, o.path, o.media_type, o.length))  # type: ignore[attr-defined]
-    return out
 
 
 def web_head(article: m.Article, site: Site, where: Place, formats: Iterable[str], image: str = "") -> WebHead:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import Diagnostic, DigestError, StoryExportError, WriterError
-from ..writers import Keyed, OutputInfo, RenderContext
+from ..writers import Collection, Keyed, OutputInfo, RenderContext, Shared, Siblings
 from .context import Export
 from .corpus import DigestStore, LazyArticles
 from .manifest import CollectionRecord, SourceRecord
@@ -44,8 +44,10 @@ class Collections:
         self.digests = {f: DigestStore(export.state_store, [d.file for p in self.good
                                                             if (d := entries[rel(p)].digests.get(f))])
                         for f in export.families}
-        self.ctx = RenderContext(export.theme, export.site, export.diagnostics, self.outputs,
-                                 source_root=export.root, formats=export.writer_names)
+        self.ctx = RenderContext(export.theme, export.site, export.diagnostics, source_root=export.root,
+                                 formats=export.writer_names)
+        self.siblings = Siblings(self.outputs, export.writer_names)
+        self.shared = Shared()  # values the writers compute once and share (the feed items)
         self.articles = LazyArticles(self.good, export.root, export.site)
         self.written: dict[str, bytes] = {}  # path -> hash of what this phase wrote there
 
@@ -78,20 +80,20 @@ class Collections:
         # files of the last export, made by this same code, theme and site, still whole:
         # the writer may keep them (Keyed) rather than make them again
         same_env = not x.force and prev is not None and prev.key.startswith(env + "-")
-        self.ctx.previous = {f: k for f, k in (prev.keys if prev else {}).items()
-                             if same_env and x.storage.size(f)}
+        previous = {f: k for f, k in (prev.keys if prev else {}).items() if same_env and x.storage.size(f)}
+        collection = Collection(self.siblings, previous, self.shared)
         files: list[str] = []
         keys: dict[str, str] = {}
         ok = True
         w = x.writers[name]
-        made = (w.render_digests(self.digests[w.digest_family], self.ctx) if w.digest_family
-                else w.render_collection(self.articles, self.ctx))
+        made = (w.render_digests(self.digests[w.digest_family], self.ctx, collection) if w.digest_family
+                else w.render_collection(self.articles, self.ctx, collection))
         # written one by one as the writer yields them: a large archive is never all in memory
         for rel, value in (made.items() if isinstance(made, Mapping) else made):
             data: bytes | None
             if isinstance(value, Keyed):
                 keys[rel], data = value.key, value.data
-                if data is None and self.ctx.previous.get(rel) != value.key:
+                if data is None and previous.get(rel) != value.key:
                     raise WriterError(f"kept {rel} as it was, but it was not made from the same "
                                       "inputs (a bug in the writer)")
             else:

@@ -11,7 +11,7 @@ third-party package adds a format without touching storyexport.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -23,6 +23,10 @@ from ..presentation import Presented, present
 from ..safeio import read_regular_file
 from ..theme import Theme
 from ..urls import Place
+from .collection import Collection, Download, Shared, SharedKey, Siblings
+
+__all__ = ["Collection", "Download", "Keyed", "OutputInfo", "RenderContext", "Shared", "SharedKey", "Siblings",
+           "Writer", "available", "load"]
 
 GROUP = "storyexport.writers"
 
@@ -40,7 +44,7 @@ class OutputInfo:
 class Keyed:
     """A collection output with the key of everything it was made from. The
     build records the key; at the next export it offers it back in
-    :attr:`RenderContext.previous`, and a writer whose file would come out
+    :attr:`Collection.previous`, and a writer whose file would come out
     the same yields ``Keyed(key, None)`` instead of making it again (an
     archive of thousands of stories where one changed rewrites a few feed
     documents, not all of them)."""
@@ -57,17 +61,9 @@ class RenderContext:
     theme: Theme
     site: Site
     diagnostics: Diagnostics
-    # slug -> writer name -> output, for writers that link to other outputs
-    outputs: Mapping[str, Mapping[str, OutputInfo]] = field(default_factory=dict)
-    # derived data collection writers share within one build (e.g. feed items
-    # built once for RSS, Atom and JSON Feed)
-    memo: dict[object, Any] = field(default_factory=dict)
     # the source tree, when known: files named by cached digests are read only
     # from inside it (a digest is data on disk, not a vetted model)
     source_root: Path | None = None
-    # for the collection writer being run: path -> key of the file it made at
-    # the previous export, if that file is still there (see :class:`Keyed`)
-    previous: Mapping[str, str] = field(default_factory=dict)
     # the writers of this build, by name: a page links the feeds and
     # downloads the build makes (found through the registry, never by name)
     formats: tuple[str, ...] = ()
@@ -118,6 +114,9 @@ class Writer:
     # bytes: their installed versions are part of its outputs' cache key, so
     # upgrading one makes those outputs again.
     libraries: ClassVar[tuple[str, ...]] = ()
+    # A per-article writer whose file feeds attach to the story's item
+    # (an enclosure): the higher, the more preferred; 0: not attached.
+    enclosure: ClassVar[int] = 0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -150,18 +149,20 @@ class Writer:
         """Files shared by all of this writer's outputs (e.g. a style sheet)."""
         return {}
 
-    def render_collection(self, articles: Sequence[Article], ctx: RenderContext
+    def render_collection(self, articles: Sequence[Article], ctx: RenderContext,
+                          collection: Collection | None = None
                           ) -> Mapping[str, bytes] | Iterable[tuple[str, bytes | Keyed]]:
         """For ``scope = "collection"``: (relative path, bytes) pairs, as a
         mapping or, better for large archives, a generator the build engine
         writes file by file (a :class:`Keyed` value lets the build skip an
-        unchanged file). A writer with a ``digest_family`` gets this for
-        free: it digests each article, then renders the digests (every file
-        made, as bytes: no previous export is known here)."""
+        unchanged file). ``collection``: the export around it (none: no
+        sibling files, nothing from a previous export). A writer with a
+        ``digest_family`` gets this for free: it digests each article, then
+        renders the digests (every file made, as bytes)."""
         if not self.digest_family:
             raise NotImplementedError
-        ctx = replace(ctx, previous={})
-        made = self.render_digests([self.digest(a, ctx) for a in articles], ctx)
+        fresh = replace(collection or Collection(), previous={})
+        made = self.render_digests([self.digest(a, ctx) for a in articles], ctx, fresh)
         pairs = made.items() if isinstance(made, Mapping) else made
         return ((path, v.data if isinstance(v, Keyed) and v.data is not None else v) for path, v in pairs)
 
@@ -170,7 +171,7 @@ class Writer:
         data: computed once per changed article, kept between builds."""
         raise NotImplementedError
 
-    def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext
+    def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext, collection: Collection
                        ) -> Mapping[str, bytes] | Iterable[tuple[str, bytes | Keyed]]:
         """Like :meth:`render_collection`, from the articles' digests (loaded
         on demand: do not hold them all)."""

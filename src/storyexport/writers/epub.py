@@ -321,6 +321,7 @@ class EpubWriter(Writer):
     extension = "epub"
     media_type = "application/epub+zip"
     version = "1"
+    enclosure = 1  # feeds attach the EPUB too (after the PDF in preference)
     description = "EPUB 3 e-book per article (EPUBCheck-clean, accessible)"
     libraries = ("EbookLib", "lxml", "Pillow", "fonttools", "Jinja2", "MarkupSafe")
 

@@ -58,7 +58,7 @@ from ..errors import ConfigError, DigestError, WriterError
 from ..urls import MEDIA_DIR, media_url, page_url, site_url, story_place, tag_folder
 from ..webmeta import summary_text
 from ..xhtml import HtmlOptions, render_fragment
-from . import Keyed, RenderContext, Writer
+from . import Collection, Keyed, RenderContext, SharedKey, Siblings, Writer
 from .feeds_archive import FH_NS, Page, paginate
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -78,10 +78,6 @@ _TAGS = {"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "bloc
 _ATTRIBUTES = {"div": {"dir", "lang"}, "a": {"href", "title"}, "img": {"src", "alt", "width", "height", "title"},
                "ol": {"start"}, "th": {"scope", "style"}, "td": {"style"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
-
-# Enclosures, in order of preference: RSS allows one per item and takes the
-# last (feedgen's rule), so the preferred one comes last.
-ENCLOSURE_WRITERS = ("epub", "pdf")
 
 
 # ----------------------------------------------------------------- the items
@@ -237,7 +233,7 @@ def _strs(value: Any, n: int | None = None) -> tuple[str, ...]:
     return tuple(value)
 
 
-def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, content: Callable[[], str],
+def item_from_digest(d: Mapping[str, Any], siblings: Siblings, site: Site, content: Callable[[], str],
                      fingerprint: str = "") -> Item:
     """The item a digest describes, its types checked: a digest is data from
     the cache on disk (``KeyError``, ``TypeError`` or ``ValueError`` if it is
@@ -252,14 +248,14 @@ def item_from_digest(d: Mapping[str, Any], ctx: RenderContext, site: Site, conte
         raise TypeError("media: not an object")
     _strs([*d["media"], *d["media"].values()])
     authors = [m.Author(*_strs(a, 3)) for a in d["authors"]]
-    outputs = ctx.outputs.get(d["slug"], {})
     return Item(
         slug=d["slug"], id=d["id"], link=d["link"], title=d["title"],
         published=datetime.fromisoformat(d["published"]), updated=datetime.fromisoformat(d["updated"]),
         authors=tuple(authors), tags=_strs(d["tags"]), summary=d["summary"],
         language=d["language"], image=d["image"],
+        # least preferred first: RSS allows one per item and feedgen keeps the last
         enclosures=tuple(Enclosure(site_url(site, o.path), o.media_type, o.length)
-                         for name in ENCLOSURE_WRITERS if (o := outputs.get(name)) is not None),
+                         for o in siblings.enclosures(d["slug"])),
         source=d["source"], fingerprint=fingerprint, content=content)
 
 
@@ -273,7 +269,7 @@ def _content_of(digests: Sequence[Mapping[str, Any]], i: int) -> str:
     return str(digests[i]["content_html"])
 
 
-def collect_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site: Site
+def collect_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site: Site, siblings: Siblings
                   ) -> tuple[list[Item], dict[str, str]]:
     """Every story as a feed item, newest first, and the images they use.
     Items keep no text: each fetches its digest's content when serialised.
@@ -285,7 +281,7 @@ def collect_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site
     for i, d in enumerate(digests):
         try:
             fingerprint = sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
-            item = item_from_digest(d, ctx, site, partial(_content_of, digests, i), fingerprint)
+            item = item_from_digest(d, siblings, site, partial(_content_of, digests, i), fingerprint)
         except (KeyError, TypeError, ValueError) as e:  # not what item_digest writes: a damaged cache
             raise DigestError(f"feeds: unusable item digest ({type(e).__name__}: {e})", i) from None
         if owner.setdefault(item.id, item.slug) != item.slug:
@@ -296,6 +292,17 @@ def collect_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site
             media.setdefault(rel, path)
         items.append(item)
     return newest_first(items), media
+
+
+# Every story as a feed item and the images they use: planned once per export
+# (see feed_items), shared by RSS, Atom, JSON Feed and the site's pages.
+FEED_ITEMS: SharedKey[tuple[list[Item], dict[str, str]]] = SharedKey("storyexport.feeds items")
+
+
+def feed_items(digests: Sequence[Mapping[str, Any]], ctx: RenderContext, site: Site, collection: Collection
+               ) -> tuple[list[Item], dict[str, str]]:
+    """:func:`collect_items` once per export, whichever writer asks first."""
+    return collection.shared.get(FEED_ITEMS, lambda: collect_items(digests, ctx, site, collection.siblings))
 
 
 # ------------------------------------------------------------- the documents
@@ -406,19 +413,17 @@ class FeedWriter(Writer):
     def digest(self, article: m.Article, ctx: RenderContext) -> dict[str, Any]:
         return item_digest(article, ctx, self.site)
 
-    def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext
+    def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext, collection: Collection
                        ) -> Iterator[tuple[str, bytes | Keyed]]:
         """Feed files one at a time (the build writes each as it comes). The
-        items are planned once per build and shared by the three feed writers."""
+        items are planned once per export and shared by the feed writers."""
         require_base_url(self.site)
-        key = ("storyexport.feeds", id(digests))
-        if key not in ctx.memo or ctx.memo[key][0] is not digests:  # (held, so the id cannot be reused)
-            ctx.memo[key] = (digests, *collect_items(digests, ctx, self.site))
-        _, items, media = ctx.memo[key]
+        items, media = feed_items(digests, ctx, self.site, collection)
+        previous = collection.previous
         for doc in documents(items, self.site, self.subscription, self.name, self.extension):
             doc_key = document_key(doc)
             # an archive page of old stories is the same file as last time: not made again
-            yield doc.path, Keyed(doc_key, None if ctx.previous.get(doc.path) == doc_key else self.serialize(doc))
+            yield doc.path, Keyed(doc_key, None if previous.get(doc.path) == doc_key else self.serialize(doc))
         for rel in sorted(media):
             try:
                 yield rel, ctx.file_bytes(media[rel])

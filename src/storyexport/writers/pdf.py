@@ -258,6 +258,7 @@ class PdfWriter(Writer):
     extension = "pdf"
     media_type = "application/pdf"
     version = "1"
+    enclosure = 2  # feeds attach the PDF, preferred (RSS keeps one: this)
     description = "print-ready, tagged PDF per article (WeasyPrint)"
     libraries = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "Pyphen", "fonttools", "Pillow",
                  "cffi", "Jinja2", "MarkupSafe")

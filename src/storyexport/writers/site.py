@@ -28,10 +28,10 @@ from .. import model as m
 from ..errors import DigestError
 from ..i18n import format_date, join_names, labels
 from ..urls import Place, is_place, page_url, path_place, site_url, tag_folder
-from ..webmeta import downloads, feed_links
+from ..webmeta import feed_links
 from ..xhtml import environment
-from . import Keyed, RenderContext, Writer
-from .feeds import collect_items, feed_sets, item_digest, require_base_url
+from . import Collection, Download, Keyed, RenderContext, Siblings, Writer
+from .feeds import feed_items, feed_sets, item_digest, require_base_url
 from .html import THEME_DIR
 
 PER_PAGE = 20  # stories per index page
@@ -54,7 +54,7 @@ class Entry:
     place: Place
     tags: tuple[str, ...]
     aliases: tuple[str, ...]
-    downloads: tuple[tuple[str, str, str, int], ...]  # (label, path, media type, bytes)
+    downloads: tuple[Download, ...]
 
 
 def human_size(n: int) -> str:
@@ -64,7 +64,7 @@ def human_size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB"
 
 
-def _entry(d: Mapping[str, Any], ctx: RenderContext) -> Entry:
+def _entry(d: Mapping[str, Any], siblings: Siblings) -> Entry:
     if not (isinstance(d["place"], list) and len(d["place"]) == 3 and is_place(*d["place"])):
         raise TypeError(f"place: not a place a story may take: {d['place']!r:.60}")
     where = Place(*d["place"])
@@ -75,7 +75,7 @@ def _entry(d: Mapping[str, Any], ctx: RenderContext) -> Entry:
                  "" if d["undated"] is True else format_date(datetime.fromisoformat(d["published"]), lang),
                  lang, "" if summary == " ".join(d["dek"].split()) else summary, where, tuple(d["tags"]),
                  tuple(a for a in d["aliases"] if isinstance(a, str)),
-                 tuple(downloads(ctx.formats, ctx.outputs.get(d["slug"], {}))))
+                 siblings.downloads(d["slug"]))
 
 
 class SiteWriter(Writer):
@@ -95,21 +95,22 @@ class SiteWriter(Writer):
     def digest(self, article: m.Article, ctx: RenderContext) -> dict[str, Any]:
         return item_digest(article, ctx, self.site)
 
-    def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext
+    def render_digests(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext, collection: Collection
                        ) -> Iterator[tuple[str, bytes | Keyed]]:
         """Every page, keyed by its bytes: one that comes out as it was is
         kept, not written again (so a server's validators stay the same)."""
-        for path, data in self._pages(digests, ctx):
+        for path, data in self._pages(digests, ctx, collection):
             key = hashlib.sha256(data).hexdigest()
-            yield path, Keyed(key, None if ctx.previous.get(path) == key else data)
+            yield path, Keyed(key, None if collection.previous.get(path) == key else data)
 
-    def _pages(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    def _pages(self, digests: Sequence[Mapping[str, Any]], ctx: RenderContext, collection: Collection
+               ) -> Iterator[tuple[str, bytes]]:
         require_base_url(self.site)
-        items, _media = collect_items(digests, ctx, self.site)  # checks each digest, newest first
+        items, _media = feed_items(digests, ctx, self.site, collection)  # each digest checked, newest first
         by_slug: dict[str, Entry] = {}
         for i, d in enumerate(digests):
             try:
-                by_slug[d["slug"]] = _entry(d, ctx)
+                by_slug[d["slug"]] = _entry(d, collection.siblings)
             except (KeyError, TypeError, ValueError) as e:  # not what item_digest writes: a damaged cache
                 raise DigestError(f"site: unusable item digest ({type(e).__name__}: {e})", i) from None
         entries = [by_slug[item.slug] for item in items]
@@ -123,7 +124,7 @@ class SiteWriter(Writer):
             yield path, self._listing([by_slug[i.slug] for i in subset], path, channel.title, channel.prefix, 1, 1,
                                       ctx.formats)
         yield "sitemap.xml", self._sitemap(entries, len(pages), [channel.prefix for channel, _ in tags])
-        yield from self._redirects(entries, ctx)
+        yield from self._redirects(entries, ctx, collection.siblings)
 
     @staticmethod
     def _index_path(n: int) -> str:
@@ -137,7 +138,7 @@ class SiteWriter(Writer):
         stories = [{
             "e": e, "href": up + quote(e.place.url_path or "./"),
             "dir": "rtl" if e.language.split("-")[0].lower() in m.RTL_LANGUAGES else "ltr",
-            "downloads": [(label, up + quote(p), human_size(size)) for label, p, _t, size in e.downloads],
+            "downloads": [(d.label, up + quote(d.path), human_size(d.length)) for d in e.downloads],
             "tags": [(t, f"{up}tags/{quote(tag_folder(t))}/") for t in dict.fromkeys(e.tags)],
         } for e in group]
         feeds = feed_links(formats, self.site, up)
@@ -171,10 +172,10 @@ class SiteWriter(Writer):
             url(site_url(self.site, prefix))
         return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
-    def _redirects(self, entries: list[Entry], ctx: RenderContext) -> Iterator[tuple[str, bytes]]:
+    def _redirects(self, entries: list[Entry], ctx: RenderContext, siblings: Siblings) -> Iterator[tuple[str, bytes]]:
         """A page at each old address that sends readers (and search engines,
         through rel=canonical) to the story; never over another file."""
-        taken = {o.path for outs in ctx.outputs.values() for o in outs.values()}
+        taken = set(siblings.paths())
         tmpl = environment(self.theme).get_template("redirect.html.j2")
         for e in entries:
             for alias in e.aliases:
