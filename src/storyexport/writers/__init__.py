@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from importlib.metadata import entry_points
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -178,10 +179,18 @@ class Writer:
         raise NotImplementedError
 
 
+@cache
+def _installed() -> tuple[tuple[str, EntryPoint], ...]:
+    # Discovery reads every installed distribution's metadata (milliseconds):
+    # done once per process, as the readers' is, since the build, the feeds
+    # and the pages look writers up per story.
+    return tuple((ep.name, ep) for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name))
+
+
 def available() -> dict[str, object]:
-    """Installed writers by name, not yet imported (entry points load lazily)."""
-    eps = entry_points(group=GROUP)
-    return {ep.name: ep for ep in sorted(eps, key=lambda e: e.name)}
+    """Installed writers by name, not yet imported (entry points load lazily);
+    a package installed while a process runs is seen by the next one."""
+    return dict(_installed())
 
 
 def load(name: str) -> type[Writer]:
