@@ -169,7 +169,7 @@ def load_config(path: Path | None) -> Site:
     for category in values.get("suppress_warnings", ()):
         if category not in known:
             raise ConfigError(f"[build] suppress_warnings: unknown category {category!r} "
-                              f"(see README.md, \"Warnings\")", where)
+                              f"(see README.md, \"Errors and warnings\")", where)
     if values.get("pdf_variant", "") not in PDF_VARIANTS:
         raise ConfigError(
             f"[pdf] variant: {values['pdf_variant']!r} is not one of {', '.join(PDF_VARIANTS[1:])}", where)
