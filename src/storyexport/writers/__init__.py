@@ -11,7 +11,7 @@ third-party package adds a format without touching storyexport.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -162,7 +162,9 @@ class Writer:
         renders the digests (every file made, as bytes)."""
         if not self.digest_family:
             raise NotImplementedError
-        fresh = replace(collection or Collection(), previous={})
+        # these digests are this call's own: nothing from a previous export,
+        # and no value another call shared (made from other digests)
+        fresh = Collection((collection or Collection()).siblings)
         made = self.render_digests([self.digest(a, ctx) for a in articles], ctx, fresh)
         pairs = made.items() if isinstance(made, Mapping) else made
         return ((path, v.data if isinstance(v, Keyed) and v.data is not None else v) for path, v in pairs)
