@@ -117,6 +117,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("-v", "--verbose", action="store_true", help="print every file written and skipped")
 
 
+def _diagnostics(site: Site, quiet: bool = False) -> Diagnostics:
+    """Warnings as a command shows them: on stderr (unless ``--quiet``),
+    without the categories the site silences."""
+    return Diagnostics(stream=None if quiet else sys.stderr, suppress=site.suppress_warnings)
+
+
 def _site(args: argparse.Namespace) -> Site:
     cfg = args.config
     if cfg is None and Path("storyexport.toml").is_file():
@@ -205,7 +211,7 @@ def _export(args: argparse.Namespace, site: Site, out: Path | str | None, quiet:
         if isinstance(out, Path) and p.is_dir() and out.resolve().is_relative_to(p.resolve()):
             # the outputs would be written, and stale ones deleted, among the sources
             raise UsageError(f"output folder {out} is inside the source folder {p}")
-    diags = Diagnostics(stream=None if quiet else sys.stderr, suppress=site.suppress_warnings)
+    diags = _diagnostics(site, quiet)
     export = Export(root=root, out=out, theme=theme, site=site, writer_names=_formats(args.format, site),
                     diagnostics=diags, jobs=args.jobs or os.cpu_count() or 1, force=getattr(args, "force", False),
                     strict=args.strict, progress=Progress(not quiet), scheduler=scheduler)
@@ -302,7 +308,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
     from .readers import read_source
 
     site = _site(args)
-    diags = Diagnostics(stream=sys.stderr, suppress=site.suppress_warnings)
+    diags = _diagnostics(site)
     path: Path = args.file
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
@@ -334,7 +340,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .importers import run_import, summary_line
 
     site = _site(args)
-    diags = Diagnostics(stream=None if args.quiet else sys.stderr, suppress=site.suppress_warnings)
+    diags = _diagnostics(site, args.quiet)
     result = run_import(args.kind, args.input, args.out, site, diags, args.uploads)
     if not args.quiet:
         print(summary_line(result, args.out, len(diags.warnings)), file=sys.stderr)
@@ -353,7 +359,7 @@ def cmd_edition(args: argparse.Namespace) -> int:
                               "sections": args.section, "continuous": args.continuous,
                               "formats": formats}, site)
     root, paths = _sources(args, site)
-    diags = Diagnostics(stream=None if args.quiet else sys.stderr, suppress=site.suppress_warnings)
+    diags = _diagnostics(site, args.quiet)
     out = args.out or Path(site.out) / "editions"
     written = run(spec, paths, root, out, spec.formats, _theme(args, site), site, diags)
     for path in written if args.verbose else ():
