@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ThemeError
+from .layout import BULLET_GAPS, ROLES, Layout, LayoutTokens
 
 GROUP = "storyexport.themes"
 """Entry-point group of installed themes: name -> the package holding ``theme.toml``."""
@@ -66,6 +67,11 @@ SCHEMA: dict[str, dict[str, str]] = {
     "quote": {"italic": "bool", "indent": "length", "border": "color_ref"},
     # Figures at most this share of the text block's height (print, DOCX).
     "figure": {"max_height": "share"},
+    # Decisions every format follows (storyexport.layout): hyphenation and
+    # the roles exempt from it, justified body text, the bullets (top level,
+    # nested), the summary's item gap as a share of spacing.paragraph_after.
+    "layout": {"hyphenate": "bool", "no_hyphens": "roles", "justify": "bool", "bullets": "glyphs",
+               "summary_item_gap": "ratio"},
 }
 FONT_ROLES = ("body", "heading", "code", "arabic")
 # Roles a theme may leave out: a face other faces fall back to for symbols
@@ -125,6 +131,7 @@ class Theme:
     quote_indent: float
     quote_border: str
     figure_max_height: float  # share of the text block height
+    layout_tokens: LayoutTokens
     tokens: Mapping[str, Any] = field(repr=False, default_factory=dict)
 
     def heading_size(self, level: int) -> float:
@@ -140,6 +147,12 @@ class Theme:
     def code_size(self) -> float:
         """Font size in points of code in body text."""
         return round(self.base_size * self.code_scale, 2)
+
+    @cached_property
+    def layout(self) -> Layout:
+        """The layout decisions every format follows (:mod:`storyexport.layout`);
+        the running head is one small line."""
+        return Layout.derive(self.layout_tokens, self.spacing, self.small_size * self.line_height)
 
     @property
     def text_height(self) -> float:
@@ -267,6 +280,14 @@ def _check_token(kind: str, value: object) -> str:
         return "" if ok else "expected a share above 0 and at most 1"
     if kind == "bool":
         return "" if isinstance(value, bool) else "expected true or false"
+    if kind == "roles":
+        ok = (isinstance(value, list) and all(isinstance(r, str) and r in ROLES for r in value)
+              and len(set(value)) == len(value))
+        return "" if ok else f"expected a list of distinct roles ({', '.join(ROLES)})"
+    if kind == "glyphs":
+        ok = (isinstance(value, list) and len(value) == len(BULLET_GAPS)
+              and all(isinstance(g, str) and len(g) == 1 and not g.isspace() for g in value))
+        return "" if ok else f"expected {len(BULLET_GAPS)} single characters (top level, nested)"
     if kind == "scale":
         ok = (isinstance(value, list) and len(value) == 6
               and all(isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < 10 for x in value))
@@ -407,5 +428,9 @@ def _build(t: dict[str, Any], chain: tuple[Path, ...]) -> Theme:
         quote_indent=length("quote", "indent"),
         quote_border=color_ref("quote", "border"),
         figure_max_height=ratio("figure", "max_height"),
+        layout_tokens=LayoutTokens(
+            hyphenate=flag("layout", "hyphenate"), no_hyphens=tuple(need("layout", "no_hyphens")),
+            justify=flag("layout", "justify"), bullets=tuple(need("layout", "bullets")),
+            summary_item_gap=ratio("layout", "summary_item_gap")),
         tokens={k: repr(v) for k, v in t.items()},
     )

@@ -355,9 +355,7 @@ class _Parts(_Runs):
         pg_sz.set(qn("w:h"), str(twips(page["height"])))
         if page["width"] > page["height"]:
             pg_sz.set(qn("w:orient"), "landscape")
-        # The running head and the page numbers sit in the margins where print.css
-        # puts them: one small line plus heading_after of space from the text block.
-        band = self.t.spacing["heading_after"] + self.t.small_size * self.t.line_height
+        band = self.t.layout.running_band  # the running head's and the page numbers' share of the margins
         margins = {"top": page["margin_top"], "right": page["margin_right"], "bottom": page["margin_bottom"],
                    "left": page["margin_left"], "header": max(page["margin_top"] - band, 0),
                    "footer": max(page["margin_bottom"] - band, 0), "gutter": 0}
@@ -369,9 +367,10 @@ class _Parts(_Runs):
             self.sect.find(qn("w:docGrid")).addprevious(el("w:bidi"))
 
     def _header_footer(self, running: list[Element]) -> None:
-        """As the PDF (print.css.j2): "Page X of Y" with PAGE and NUMPAGES
-        fields on every page, and a running head (the publication, else the
-        title; an edition's section) from page 2 on."""
+        """"Page X of Y" with PAGE and NUMPAGES fields on every page, and a
+        running head (the publication, else the title; an edition's section)
+        from page 2 on, both :attr:`Layout.running_gap <storyexport.layout.Layout.running_gap>`
+        from the text (:meth:`_section`)."""
         section = self.doc.sections[0]
         section.different_first_page_header_footer = True
 
@@ -417,7 +416,7 @@ class _Parts(_Runs):
     def _settings(self, has_notes: bool, update_fields: bool) -> list[Element]:
         sc = self.styles.scripts
         return settings_children(self.t.spacing["list_indent"], sc.language, sc.east_asian, sc.bidi, has_notes,
-                                 hyphenate=True, update_fields=update_fields)  # print.css.j2: hyphens: auto
+                                 hyphenate=self.t.layout.hyphenate, update_fields=update_fields)
 
     def _core_properties(self) -> None:
         """Core properties from the article; python-docx writes dates with a
@@ -531,7 +530,7 @@ class _Builder(_Parts):
             return
         self._emit(self._p(S.SUMMARY_TITLE, self._runs(self.shown.labels.glance, _Fmt())))
         # the last item carries the gap below the box (the style spaces items apart)
-        below = spacing(0, self.t.spacing["heading_before"], self.t.line_height, self.t.base_size)
+        below = spacing(0, self.t.layout.summary_after, self.t.line_height, self.t.base_size)
         last = len(summary) - 1
         for i, item in enumerate(summary):
             self._emit(self._p(S.SUMMARY, self._inlines(item), below if i == last else None))

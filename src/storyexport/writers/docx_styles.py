@@ -2,15 +2,19 @@
 
 Every font, size, colour, line width and length comes from
 :class:`~storyexport.theme.Theme`: the same tokens the PDF's and EPUB's CSS
-are generated from, so a theme change moves Word, PDF and EPUB together.
+are generated from, and every layout decision (hyphenation, bullets, how
+the masthead, summary box, code blocks and figures are spaced) from its
+:class:`~storyexport.layout.Layout`, which the style sheets render too; so a
+theme change moves Word, PDF and EPUB together.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from ..layout import NUMBER_GAP
 from ..theme import Theme
 from .docx_ooxml import (
     Element,
@@ -29,7 +33,6 @@ from .docx_ooxml import (
 from .fonts import space_advance
 
 LIST_LEVELS = 9
-BULLETS = ("•", "–")  # top level, nested levels (as base.css.j2); glyphs the shipped text faces all have
 BORDER_SIDES = ("top", "left", "bottom", "right")
 BULLET_NUM, DECIMAL_NUM, SUMMARY_NUM = 1, 2, 3  # abstractNum ids, also the styles' default numIds
 
@@ -76,6 +79,16 @@ class S:
     def list_continue(level: int) -> str:
         """Paragraphs after the first in a list item at nesting ``level`` (0-based)."""
         return "ListContinue" if level == 0 else f"ListContinue{level + 1}"
+
+
+ROLE_STYLES: dict[str, tuple[str, ...]] = {
+    "headings": (S.TITLE, S.SUMMARY_TITLE, *(S.heading(level) for level in range(1, 7))),
+    "code": (S.CODE,),
+    "masthead": (S.PUBLICATION, S.SUBTITLE, S.BYLINE, S.DATELINE),
+    "captions": (S.CAPTION, S.TABLE_CAPTION),
+    "running": (S.HEADER, S.FOOTER),
+}
+"""The paragraph styles of each :data:`storyexport.layout.ROLES` role."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +175,7 @@ def italic(on: bool = True) -> list[Element]:
 
 
 def no_hyphens() -> Element:
-    """print.css.j2 turns hyphenation off for headings, masthead, code and captions."""
+    """No automatic hyphenation in this paragraph (a role in ``Layout.no_hyphens``)."""
     return el("w:suppressAutoHyphens")
 
 
@@ -220,16 +233,20 @@ class StyleSet:
 
     # -------------------------------------------------------------- lists
 
-    def marker_gap(self, spaces: int = 1) -> float:
+    def marker_gap(self, spaces: int = NUMBER_GAP) -> float:
         """The space after a list marker, in points: CSS sets an outside marker
         ("• ", "1. ", "–\u00a0\u00a0") right against the text, so the DOCX
         right-aligns the marker and leaves just this gap before the text."""
         path = str(self.theme.fonts["body"].file())
         return spaces * space_advance(path) * self.theme.base_size
 
-    def list_indent(self, level: int, spaces: int = 1) -> Element:
-        step = self.theme.spacing["list_indent"]
-        return el("w:ind", {"w:left": twips(step * (level + 1)), "w:hanging": twips(self.marker_gap(spaces))})
+    def list_indent(self, level: int, spaces: int = NUMBER_GAP, offset: float = 0,
+                    right: float | None = None) -> Element:
+        """A list level's indent, ``offset`` further in (the summary box's padding)."""
+        attrs = {"w:left": twips(offset + self.theme.layout.list_indent * (level + 1))}
+        if right is not None:
+            attrs["w:right"] = twips(right)
+        return el("w:ind", attrs | {"w:hanging": twips(self.marker_gap(spaces))})
 
     def new_list(self, ordered_list: bool, level: int, start: int = 1) -> int:
         """A fresh ``w:num`` for one list, so numbering restarts at ``start``."""
@@ -239,15 +256,16 @@ class StyleSet:
 
     def _abstract(self, aid: int) -> Element:
         t = self.theme
+        offset = t.layout.summary_padding[1] if aid == SUMMARY_NUM else 0
         levels = []
         for lvl in range(LIST_LEVELS):
             if aid == DECIMAL_NUM:
-                fmt, lvl_text, run = "decimal", f"%{lvl + 1}.", None
+                fmt, lvl_text, gap, run = "decimal", f"%{lvl + 1}.", NUMBER_GAP, None
             else:
-                fmt, lvl_text = "bullet", BULLETS[min(lvl, 1)]
+                bullet = t.layout.bullets[min(lvl, 1)]
+                fmt, lvl_text, gap = "bullet", bullet.glyph, bullet.gap
                 run = rpr(font_families(t, "body", self.scripts), color(t.colors["text"]))
-            nested_bullet = aid != DECIMAL_NUM and lvl > 0  # "–" and two no-break spaces in CSS
-            ind = self.list_indent(lvl if aid != SUMMARY_NUM else lvl + 1, 2 if nested_bullet else 1)
+            ind = self.list_indent(lvl, gap, offset)
             levels.append(el("w:lvl", {"w:ilvl": lvl}, val("w:start", 1), val("w:numFmt", fmt),
                              val("w:lvlText", lvl_text), val("w:lvlJc", "right"), ppr(ind), run))
         return el("w:abstractNum", {"w:abstractNumId": aid}, val("w:multiLevelType", "multilevel"), *levels)
@@ -276,21 +294,26 @@ class StyleSet:
 
     def _summary_box(self) -> list[Element]:
         """A shaded box with a coloured bar on the start side and hairlines on
-        the others (print.css.j2); the border spacing is the box's padding, and
-        Word and LibreOffice merge the borders of the consecutive summary
-        paragraphs into one box."""
+        the others; the border spacing is the box's padding (``Layout.summary_padding``),
+        inside which the items are a top-level list, and Word and LibreOffice
+        merge the borders of the consecutive summary paragraphs into one box."""
         t = self.theme
-        bg, pad, step = t.colors["summary_background"], t.spacing["paragraph_after"], t.spacing["list_indent"]
+        (pad_y, pad_x), bullet = t.layout.summary_padding, t.layout.bullets[0]
         rule, hairline = t.colors["rule"], t.rules["summary_box"]
-        sides = [border("top", rule, hairline, pad),
-                 border("left", t.colors["summary_border"], t.rules["summary_bar"], step),
-                 border("bottom", rule, hairline, pad), border("right", rule, hairline, step)]
-        ind = el("w:ind", {"w:left": twips(2 * step), "w:right": twips(step), "w:hanging": twips(self.marker_gap())})
-        return [borders("w:pBdr", sides), shading(bg), ind]
+        sides = [border("top", rule, hairline, pad_y),
+                 border("left", t.colors["summary_border"], t.rules["summary_bar"], pad_x),
+                 border("bottom", rule, hairline, pad_y), border("right", rule, hairline, pad_x)]
+        ind = self.list_indent(0, bullet.gap, offset=pad_x, right=pad_x)
+        return [borders("w:pBdr", sides), shading(t.colors["summary_background"]), ind]
 
     def styles(self) -> list[Style]:
+        """The style set; the styles of the roles in ``Layout.no_hyphens`` never hyphenate."""
+        unhyphenated = {sid for role in self.theme.layout.no_hyphens for sid in ROLE_STYLES[role]}
+        return [replace(s, ppr=(*s.ppr, no_hyphens())) if s.sid in unhyphenated else s for s in self._styles()]
+
+    def _styles(self) -> list[Style]:
         t, sc = self.theme, self.scripts
-        c, sp = t.colors, t.spacing
+        c, sp, lay = t.colors, t.spacing, t.layout
         small = t.base_size * t.small
         code_size = t.base_size * t.code_scale
         P, C = "paragraph", "character"
@@ -302,38 +325,37 @@ class StyleSet:
             Style("table", "TableNormal", "Normal Table", default=True, hidden=True, extra=(
                 el("w:tblPr", None, el("w:tblInd", {"w:w": 0, "w:type": "dxa"}), self._cell_margins()),)),
             Style("numbering", "NoList", "No List", default=True, hidden=True),
-            Style(P, S.BODY, "Body Text", S.NORMAL, S.BODY, ppr=(val("w:jc", "both"),)),  # print: justified
+            Style(P, S.BODY, "Body Text", S.NORMAL, S.BODY, ppr=(val("w:jc", "both"),) if lay.justify else ()),
             Style(P, S.TITLE, "Title", S.NORMAL, S.SUBTITLE,
-                  ppr=(el("w:keepNext"), el("w:keepLines"), no_hyphens(),
+                  ppr=(el("w:keepNext"), el("w:keepLines"),
                        spacing(0, sp["heading_after"], t.heading_line_height, t.heading_size(1),
                                self.natural("heading"))),
                   rpr=(font_families(t, "heading", sc), *bold(), *size(t.heading_size(1)))),
             Style(P, S.SUBTITLE, "Subtitle", S.NORMAL, S.BYLINE,
-                  ppr=(el("w:keepNext"), no_hyphens(),
+                  ppr=(el("w:keepNext"),
                        spacing(0, sp["paragraph_after"], t.dek_line_height, t.heading_size(4), self.natural("body"))),
                   rpr=(color(c["muted"]), *size(t.heading_size(4)))),
             Style(P, S.PUBLICATION, "Publication", S.NORMAL, S.TITLE,
-                  ppr=(el("w:keepNext"), no_hyphens(), spacing(0, sp["heading_after"], t.line_height, small)),
+                  ppr=(el("w:keepNext"), spacing(0, lay.masthead_line_after, t.line_height, small)),
                   rpr=(font_families(t, "heading", sc), *bold(), el("w:caps"), color(c["accent"]),
                        tracking(t.tracking["publication"], small), *size(small))),
             Style(P, S.BYLINE, "Byline", S.NORMAL, S.DATELINE,
-                  ppr=(el("w:keepNext"), no_hyphens(), spacing(0, sp["heading_after"], t.line_height, small)),
+                  ppr=(el("w:keepNext"), spacing(0, lay.masthead_line_after, t.line_height, small)),
                   rpr=(color(c["muted"]), *size(small))),
             Style(C, S.AUTHOR, "Byline Author", rpr=(*bold(), color(c["text"]))),
             Style(P, S.DATELINE, "Dateline", S.BYLINE, S.BODY,
-                  ppr=(no_hyphens(), spacing(0, sp["heading_before"], t.line_height, small),
-                       # the masthead rule, past the dateline margin and the masthead padding (print.css.j2)
-                       borders("w:pBdr", [border("bottom", c["rule"], t.rules["masthead"], 2 * sp["heading_after"])]))),
+                  ppr=(spacing(0, lay.masthead_after, t.line_height, small),
+                       borders("w:pBdr", [border("bottom", c["rule"], t.rules["masthead"],
+                                                 lay.masthead_rule_offset)]))),
             Style(P, S.SUMMARY_TITLE, "Summary Title", S.NORMAL, S.SUMMARY,
-                  ppr=(el("w:keepNext"), no_hyphens(), *self._summary_box(),
+                  ppr=(el("w:keepNext"), *self._summary_box(),
                        spacing(0, sp["heading_after"], t.line_height, t.base_size)),
                   rpr=(font_families(t, "heading", sc), *bold(), el("w:caps"), color(c["accent"]),
                        tracking(t.tracking["summary_title"], t.base_size), *size(t.base_size))),
-            # items half a paragraph apart, as print.css.j2 spaces them; the last one
-            # adds the gap below the box (DocxWriter._summary)
+            # the last item adds the gap below the box (DocxWriter._summary)
             Style(P, S.SUMMARY, "Summary", S.NORMAL, S.SUMMARY,
                   ppr=(self._num(SUMMARY_NUM), *self._summary_box(),
-                       spacing(0, sp["paragraph_after"] / 2, t.line_height, t.base_size))),
+                       spacing(0, lay.summary_item_gap, t.line_height, t.base_size))),
             Style(P, S.QUOTE, "Quote", S.BODY, S.QUOTE,
                   ppr=(el("w:ind", {"w:left": twips(t.quote_indent)}),
                        borders("w:pBdr", [border("left", t.quote_border, t.rules["quote_bar"], t.quote_indent)])),
@@ -342,37 +364,38 @@ class StyleSet:
                   ppr=(self._num(BULLET_NUM), el("w:contextualSpacing"))),
             Style(P, S.LIST_NUMBER, "List Number", S.NORMAL, S.LIST_NUMBER,
                   ppr=(self._num(DECIMAL_NUM), el("w:contextualSpacing"))),
-            # base.css.j2: dt bold, no gap below; dd indented by the list indent (names as pandoc's)
+            # a term bold with no gap below, its definitions at the list indent (names as pandoc's)
             Style(P, S.DEFINITION_TERM, "Definition Term", S.BODY, S.DEFINITION,
                   ppr=(el("w:keepNext"), spacing(0, 0, t.line_height, t.base_size)), rpr=tuple(bold())),
             Style(P, S.DEFINITION, "Definition", S.BODY, S.DEFINITION_TERM,
-                  ppr=(el("w:ind", {"w:left": twips(sp["list_indent"])}),)),
+                  ppr=(el("w:ind", {"w:left": twips(lay.list_indent)}),)),
             *[Style(P, S.list_continue(lvl), "List Continue" + (f" {lvl + 1}" if lvl else ""), S.BODY,
                     S.list_continue(lvl),
-                    ppr=(el("w:ind", {"w:left": twips(sp["list_indent"] * (lvl + 1))}), el("w:contextualSpacing")))
+                    ppr=(el("w:ind", {"w:left": twips(lay.list_indent * (lvl + 1))}), el("w:contextualSpacing")))
               for lvl in range(LIST_LEVELS)],
             *[Style(P, S.heading(lvl), f"heading {lvl}", S.NORMAL, S.BODY,
-                    ppr=(el("w:keepNext"), el("w:keepLines"), no_hyphens(),
+                    ppr=(el("w:keepNext"), el("w:keepLines"),
                          spacing(sp["heading_before"], sp["heading_after"], t.heading_line_height, t.heading_size(lvl),
                                  self.natural("heading")),
                          val("w:outlineLvl", lvl - 1)),
                     rpr=(font_families(t, "heading", sc), *bold(), color(c["text"]), *size(t.heading_size(lvl))))
               for lvl in range(1, 7)],
             Style(P, S.FIGURE, "Figure", S.NORMAL, S.CAPTION,
-                  ppr=(el("w:keepNext"), spacing(sp["paragraph_after"], 0), val("w:jc", "center"))),
+                  ppr=(el("w:keepNext"), spacing(lay.figure_before, 0), val("w:jc", "center"))),
             Style(P, S.CAPTION, "caption", S.NORMAL, S.BODY,
-                  ppr=(no_hyphens(), spacing(sp["heading_after"], sp["heading_before"], t.line_height, small),
+                  ppr=(spacing(lay.caption_gap, lay.figure_after, t.line_height, small),
                        val("w:jc", "center")),
                   rpr=self._caption_run()),
             Style(P, S.TABLE_CAPTION, "Table Caption", S.NORMAL, S.TABLE_CONTENTS,
-                  ppr=(el("w:keepNext"), no_hyphens(), spacing(0, sp["heading_after"], t.line_height, small)),
+                  ppr=(el("w:keepNext"), spacing(0, lay.caption_gap, t.line_height, small)),
                   rpr=self._caption_run()),
             Style(P, S.CODE, "Code", S.NORMAL, S.BODY, link=S.CODE_CHAR,
-                  ppr=(no_hyphens(), borders("w:pBdr", [border(s, c["code_background"], 0.25, sp["paragraph_after"])
-                                          for s in ("top", "left", "bottom", "right")]),
+                  # the block's padding as border spacing, indents and spacing; then its gap below
+                  ppr=(borders("w:pBdr", [border(s, c["code_background"], 0.25, lay.code_padding)
+                                          for s in BORDER_SIDES]),
                        shading(c["code_background"]),
-                       el("w:ind", {"w:left": twips(sp["paragraph_after"]), "w:right": twips(sp["paragraph_after"])}),
-                       spacing(sp["paragraph_after"], 2 * sp["paragraph_after"], t.code_line_height, code_size,
+                       el("w:ind", {"w:left": twips(lay.code_padding), "w:right": twips(lay.code_padding)}),
+                       spacing(lay.code_padding, lay.code_padding + lay.code_after, t.code_line_height, code_size,
                                self.natural("code"))),
                   rpr=(font_families(t, "code", sc), el("w:noProof"), *size(code_size))),
             Style(C, S.CODE_CHAR, "Code Char", link=S.CODE,
@@ -394,7 +417,7 @@ class StyleSet:
             Style(P, S.RIGHTS, "Rights", S.NORMAL, S.RIGHTS,
                   ppr=(spacing(sp["heading_before"], 0, t.line_height, small),),
                   rpr=(color(c["muted"]), *size(small))),
-            *[Style(P, sid, name, S.NORMAL, sid, ppr=(no_hyphens(), spacing(0, 0), val("w:jc", "center")),
+            *[Style(P, sid, name, S.NORMAL, sid, ppr=(spacing(0, 0), val("w:jc", "center")),
                     rpr=(color(c["muted"]), *size(small)))
               for sid, name in ((S.HEADER, "header"), (S.FOOTER, "footer"))],
         ]
