@@ -49,6 +49,7 @@ def run(export: Export, sources: Sequence[Path]) -> BuildResult:
                                                   f"{storage.display()} to finish", file=sys.stderr)):
         storage.clean_temp()
         export.state_store.clean_temp()
+        export.keys.hashes.save()  # the state folder exists now
         try:
             _phases(export, sources, res)
         finally:  # what a killed worker staged, or an interrupted export

@@ -14,6 +14,7 @@ from ..scheduling import LOCAL
 from ..storage import Storage, open_storage
 from ..theme import Theme
 from ..writers import Writer, load
+from .filehashes import MEMO, FileHashes
 from .keys import Keys
 from .state import state_folder, state_store
 
@@ -50,7 +51,8 @@ class Export:
         for n in self.collection_writers:
             if fam := self.writers[n].digest_family:
                 self.families.setdefault(fam, n)
-        self.keys = Keys(self.writers, self.families, self.theme, self.site, self.writer_names)
+        self.keys = Keys(self.writers, self.families, self.theme, self.site, self.writer_names,
+                         FileHashes(self.state / MEMO))
         self._root = self.root.resolve()
         self._rels: dict[Path, str] = {}
 

@@ -1,14 +1,20 @@
 """Cache keys: what an output depends on besides its source.
 
 An output is made again when its key changes: storyexport's own code, the
-writer (its module, its ``version``), the theme's fingerprint, the site
-settings, the shims in use (``STORYEXPORT_SHIMS``), the interpreter and
-its zlib, the installed versions of the libraries the writer declares
+writer (its module, its ``version``), the theme's fingerprint (its tokens
+and the bytes of every file, its fonts too), the site settings, the shims
+in use (``STORYEXPORT_SHIMS``), the interpreter and its zlib, the installed
+versions of the Python distributions the writer declares
 (``Writer.libraries``) and of those every article is read with
-(:data:`READERS`), and the machine's font files the writer draws with
-(``Writer.fonts``: the CJK faces a theme names). So upgrading WeasyPrint
-re-renders the PDFs, and installing Noto CJK re-renders the PDFs that
-showed empty boxes, not the feeds.
+(:data:`READERS`), the native libraries it declares
+(``Writer.native_libraries``: each the content of the file the dynamic
+loader would load, see :func:`.native.library_file`, or ``absent``), and
+the content of the machine's font files it draws with (``Writer.fonts``:
+the CJK faces a theme names). Files are identified by their content
+(:mod:`.filehashes`), not their names: a font or library replaced in place
+is another one, one touched or found in another folder is the same. So
+upgrading WeasyPrint or Debian's Pango re-renders the PDFs, and installing
+or updating Noto CJK re-renders the PDFs that draw with it, not the feeds.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ from pathlib import Path
 
 from .. import __version__, compat
 from ..config import Site
+from ..native import library_file, loader_cache
 from ..theme import Theme
 from ..writers import Writer
-from ..writers.fonts import families_signature
+from ..writers.fonts import families_faces
+from .filehashes import FileHashes
 
 
 @functools.cache
@@ -70,6 +78,20 @@ def library_versions(names: Iterable[str]) -> str:
     return ",".join(f"{n}={library_version(n)}" for n in sorted(set(names), key=str.lower))
 
 
+def native_versions(sonames: Iterable[str], hashes: FileHashes) -> str:
+    """``soname=hash`` of each native library: the content of the file the
+    loader would load for it, ``absent`` where it finds none (so installing
+    one, such as HarfBuzz's subsetter, which the EPUB's fonts are otherwise
+    cut with fontTools without, makes the outputs again too)."""
+    return ",".join(f"{s}={hashes.hash(path) if (path := library_file(s)) else 'absent'}"
+                    for s in sorted(set(sonames)))
+
+
+def fonts_signature(faces: Iterable[tuple[str, int]], hashes: FileHashes) -> str:
+    """The faces as their files' content and index, wherever they are."""
+    return ";".join(sorted({f"{hashes.hash(path)}#{index}" for path, index in faces}))
+
+
 def site_settings(site: Site) -> str:
     """The site settings an output may depend on (``[[editions]]`` keys its
     editions only; where the state is kept, or which warnings are shown,
@@ -79,7 +101,7 @@ def site_settings(site: Site) -> str:
 
 
 def writer_key(name: str, writer: Writer, theme: Theme, site: Site, formats: tuple[str, ...],
-               family: str = "") -> str:
+               hashes: FileHashes, family: str = "") -> str:
     """The environment key of a writer's outputs. A digest is keyed by its
     family instead of the writer's name, as every writer of the family
     shares it."""
@@ -87,17 +109,24 @@ def writer_key(name: str, writer: Writer, theme: Theme, site: Site, formats: tup
     linked = ",".join(formats) if writer.links_formats else ""  # what it links to
     h = hashlib.sha256(f"{__version__}|{code_fingerprint()}|{family or name}|{writer.version}|"
                        f"{theme.fingerprint}|{site_settings(site)}|{compat.state()}|{linked}|{runtime()}|"
-                       f"{library_versions((*READERS, *writer.libraries))}|{';'.join(writer.fonts())}"
+                       f"{library_versions((*READERS, *writer.libraries))}|"
+                       f"{native_versions(writer.native_libraries, hashes)}|{fonts_signature(writer.fonts(), hashes)}"
                        .encode("utf-8", "surrogateescape"))
     h.update(Path(code).read_bytes() if code else b"")
     return h.hexdigest()[:16]
 
 
 class Keys:
-    """The keys of one export's writers and digest families, computed once."""
+    """The keys of one export's writers and digest families, computed once.
+    ``hashes`` remembers the hashes of the files they name (see
+    :mod:`.filehashes`; the build saves it once it holds the state folder)."""
 
     def __init__(self, writers: Mapping[str, Writer], families: Mapping[str, str], theme: Theme, site: Site,
-                 formats: tuple[str, ...]) -> None:
-        families_signature.cache_clear()  # the machine's fonts as they are now, listed once for every writer
-        self.writers = {n: writer_key(n, w, theme, site, formats) for n, w in writers.items()}
-        self.digests = {f: writer_key(n, writers[n], theme, site, formats, family=f) for f, n in families.items()}
+                 formats: tuple[str, ...], hashes: FileHashes | None = None) -> None:
+        # the machine's fonts and libraries as they are now, listed once for every writer
+        families_faces.cache_clear()
+        loader_cache.cache_clear()
+        self.hashes = hashes or FileHashes()
+        self.writers = {n: writer_key(n, w, theme, site, formats, self.hashes) for n, w in writers.items()}
+        self.digests = {f: writer_key(n, writers[n], theme, site, formats, self.hashes, family=f)
+                        for f, n in families.items()}

@@ -115,6 +115,11 @@ class Writer:
     # bytes: their installed versions are part of its outputs' cache key, so
     # upgrading one makes those outputs again.
     libraries: ClassVar[tuple[str, ...]] = ()
+    # The shared libraries (by soname, as the dynamic loader names them:
+    # ``libpango-1.0.so.0``) whose code decides this writer's bytes: the
+    # content of the file the loader would load for each (or its absence)
+    # is part of the cache key, so a new build of one makes those outputs again.
+    native_libraries: ClassVar[tuple[str, ...]] = ()
     # A per-article writer whose file feeds attach to the story's item
     # (an enclosure): the higher, the more preferred; 0: not attached.
     enclosure: ClassVar[int] = 0
@@ -136,11 +141,12 @@ class Writer:
             return f"{slug}.{self.extension}"
         return place.page_path if self.page else f"{place.downloads}{slug}.{self.extension}"
 
-    def fonts(self) -> tuple[str, ...]:
-        """The font files this writer draws with besides the theme's own
+    def fonts(self) -> tuple[tuple[str, int], ...]:
+        """The font faces this writer draws with besides the theme's own
         (found on this machine, such as the CJK faces a theme names), each
-        as ``path#index:size``: part of its outputs' cache key, so that
-        installing, removing or replacing one makes those outputs again."""
+        as (file, index in the file): their content is part of its outputs'
+        cache key, so that installing, removing or replacing one makes those
+        outputs again."""
         return ()
 
     def render(self, article: Article, ctx: RenderContext) -> bytes:

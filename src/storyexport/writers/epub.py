@@ -36,8 +36,8 @@ from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer, present_story
 from .epub_cover import cover_alt, generate_cover
+from .fonts import Face, subset_for, theme_system_faces
 from .fonts import subset_font as subset_font  # re-exported: callers clear its cache
-from .fonts import subset_for, theme_system_faces
 from .ziputil import build_zip
 
 CONTENT = "article.xhtml"
@@ -324,8 +324,13 @@ class EpubWriter(Writer):
     enclosure = 1  # feeds attach the EPUB too (after the PDF in preference)
     description = "EPUB 3 e-book per article (EPUBCheck-clean, accessible)"
     libraries = ("EbookLib", "lxml", "Pillow", "fonttools", "Jinja2", "MarkupSafe")
+    # HarfBuzz subsets the embedded fonts (fontTools where it is absent); the
+    # drawn cover's fonts are found through fontconfig, and Pillow (whose
+    # own FreeType and HarfBuzz its version stands for) loads FriBidi from
+    # the system to order right-to-left titles
+    native_libraries = ("libharfbuzz-subset.so.0", "libfontconfig.so.1", "libfribidi.so.0")
 
-    def fonts(self) -> tuple[str, ...]:
+    def fonts(self) -> tuple[Face, ...]:
         return theme_system_faces(self.theme)  # the drawn cover's CJK faces
 
     def __init__(self, theme: Theme, site: Site) -> None:

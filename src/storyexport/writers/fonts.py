@@ -10,7 +10,7 @@ process: a build worker renders many articles with the same few files.
   (imported when first needed), and caches the result by font and request;
 * :func:`system_font_faces` finds the machine's faces of the families a
   theme names (not cached: the build keys outputs by them, see
-  :func:`theme_system_faces`).
+  :func:`theme_system_faces`, and by the content of their files).
 """
 
 from __future__ import annotations
@@ -287,27 +287,14 @@ def machine_faces() -> list[Face]:
     return _fc_list(":")
 
 
-def face_signature(faces: Iterable[Face]) -> tuple[str, ...]:
-    """Faces as a cache key names them: file, face and size (a file
-    replaced under its name is another font)."""
-    out: list[str] = []
-    for path, index in sorted(set(faces)):
-        try:
-            size = os.stat(path).st_size
-        except OSError:
-            size = -1
-        out.append(f"{path}#{index}:{size}")
-    return tuple(out)
-
-
-def theme_system_faces(theme: Theme) -> tuple[str, ...]:
-    """The signature of the machine's faces of the families the theme names."""
-    return families_signature(theme.system_fonts)
+def theme_system_faces(theme: Theme) -> tuple[Face, ...]:
+    """The machine's faces of the families the theme names."""
+    return families_faces(theme.system_fonts)
 
 
 @lru_cache(maxsize=4)
-def families_signature(families: tuple[str, ...]) -> tuple[str, ...]:
-    """The signature of the machine's faces of ``families``, cached until
-    ``families_signature.cache_clear()``: the build clears it once an
-    export, so its writers list the machine's fonts once between them."""
-    return face_signature(f for faces in system_font_faces(families).values() for f in faces)
+def families_faces(families: tuple[str, ...]) -> tuple[Face, ...]:
+    """The machine's faces of ``families``, cached until
+    ``families_faces.cache_clear()``: the build clears it once an export, so
+    its writers list the machine's fonts once between them."""
+    return tuple(sorted({f for faces in system_font_faces(families).values() for f in faces}))

@@ -46,7 +46,7 @@ from ..model import Article, Asset, depth, inline_text, plain_text
 from ..theme import Theme
 from ..xhtml import HtmlOptions, render_article, render_css
 from . import RenderContext, Writer, present_story
-from .fonts import Face, cmap, face_signature, machine_faces, system_font_faces, theme_system_faces
+from .fonts import Face, cmap, machine_faces, system_font_faces, theme_system_faces
 
 MAX_DEPTH = 100
 """Deepest model nesting rendered. WeasyPrint lays boxes out recursively and
@@ -262,6 +262,12 @@ class PdfWriter(Writer):
     description = "print-ready, tagged PDF per article (WeasyPrint)"
     libraries = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "Pyphen", "fonttools", "Pillow",
                  "cffi", "Jinja2", "MarkupSafe")
+    # what WeasyPrint lays text out and embeds fonts with (the vector one
+    # draws colour glyphs, where HarfBuzz is recent enough to have it);
+    # GLib's Unicode tables and libthai decide where Pango breaks lines
+    native_libraries = ("libpango-1.0.so.0", "libpangoft2-1.0.so.0", "libharfbuzz.so.0", "libharfbuzz-subset.so.0",
+                        "libharfbuzz-vector.so.0", "libfontconfig.so.1", "libfreetype.so.6", "libfribidi.so.0",
+                        "libthai.so.0", "libglib-2.0.so.0")
 
     def __init__(self, theme: Theme, site: Site) -> None:
         super().__init__(theme, site)
@@ -283,11 +289,11 @@ class PdfWriter(Writer):
             share_image_stream(image)
         return self._images
 
-    def fonts(self) -> tuple[str, ...]:
+    def fonts(self) -> tuple[Face, ...]:
         """The machine's faces of the families the theme names; where
         WeasyPrint is not restricted to the theme's fonts, every face of the
         machine, as any may stand in."""
-        return theme_system_faces(self.theme) if THEME_FONTS_ONLY.active() else face_signature(machine_faces())
+        return theme_system_faces(self.theme) if THEME_FONTS_ONLY.active() else tuple(machine_faces())
 
     # --------------------------------------------------------------- setup
 
