@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Literal, TypeVar
 
 # --------------------------------------------------------------------- inlines
@@ -285,6 +286,21 @@ N = TypeVar("N")
 
 def children(node: object) -> Iterator[object]:
     """Direct child nodes of any model node, in reading order."""
+    return iter(child_nodes(node))
+
+
+def child_nodes(node: object) -> tuple[object, ...] | list[object]:
+    """:func:`children` as a sequence, found by the node's type: a tree walk
+    asks this of every node, most of them leaves."""
+    get = _CHILDREN.get(type(node))
+    if get is not None:
+        return get(node)
+    if type(node) in _LEAVES:
+        return ()
+    return list(_matched_children(node))  # a subclass of a node type
+
+
+def _matched_children(node: object) -> Iterator[object]:
     match node:
         case Emph(c) | Strong(c) | Strike(c) | Superscript(c) | Subscript(c) | Para(c):
             yield from c
@@ -310,6 +326,19 @@ def children(node: object) -> Iterator[object]:
             return
 
 
+_CHILDREN: dict[type, Callable[[Any], Any]] = {
+    **dict.fromkeys((Emph, Strong, Strike, Superscript, Subscript, Para, Link, Heading, TableCell),
+                    attrgetter("children")),
+    **dict.fromkeys((BulletList, OrderedList, DefinitionList), attrgetter("items")),
+    **dict.fromkeys((ListItem, BlockQuote, Note), attrgetter("blocks")),
+    DefinitionItem: lambda n: (*n.term, *(b for d in n.definitions for b in d)),
+    Figure: lambda n: (n.image, *n.caption),
+    Table: lambda n: (*n.caption, *n.header, *(c for row in n.rows for c in row)),
+}
+_LEAVES = frozenset(c for c in list(globals().values()) if isinstance(c, type) and dataclasses.is_dataclass(c)
+                    and c.__module__ == __name__ and c not in _CHILDREN)
+
+
 def walk(node: object) -> Iterator[object]:
     """Every node under ``node`` (itself included), depth first, iteratively so
     deeply nested input cannot overflow the Python stack."""
@@ -317,7 +346,9 @@ def walk(node: object) -> Iterator[object]:
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(list(children(n))))
+        kids = child_nodes(n)
+        if kids:
+            stack.extend(reversed(kids))
 
 
 def nodes(article: Article) -> Iterator[object]:
@@ -334,7 +365,7 @@ def nodes(article: Article) -> Iterator[object]:
             if n.label in seen:
                 continue
             seen.add(n.label)
-        stack.extend(reversed(list(children(n))))
+        stack.extend(reversed(child_nodes(n)))
 
 
 def query(article: Article, kind: type[T]) -> list[T]:
@@ -409,7 +440,7 @@ def inline_text(inlines: tuple[Inline, ...] | list[Inline]) -> str:
             case Note():
                 pass
             case _:
-                stack.extend(reversed(list(children(n))))
+                stack.extend(reversed(child_nodes(n)))
     return "".join(out)
 
 

@@ -207,25 +207,26 @@ def feed_tree(feeder: HTMLParser, root: etree._Element) -> None:
     """The contents of ``root`` as the events an HTML parser gives for their
     serialised text (start tags with attributes, text, end tags), without
     writing the text and parsing it again."""
+    data, start, end = feeder.handle_data, feeder.handle_starttag, feeder.handle_endtag
     if root.text:
-        feeder.handle_data(root.text)
+        data(root.text)
     for event, el in etree.iterwalk(root, events=("start", "end")):
         if el is root:
             continue
         tag = el.tag
         if not isinstance(tag, str):  # a comment or processing instruction: only what follows it
             if event == "end" and el.tail:
-                feeder.handle_data(el.tail)
+                data(el.tail)
             continue
         if event == "start":
-            feeder.handle_starttag(tag, list(el.attrib.items()))
+            start(tag, el.items())
             if el.text:
-                feeder.handle_data(el.text)
+                data(el.text)
             continue
         if not (tag in _NO_END_TAG and not el.text and not len(el)):
-            feeder.handle_endtag(tag)
+            end(tag)
         if el.tail:
-            feeder.handle_data(el.tail)
+            data(el.tail)
 
 
 def html_text(html: str | etree._Element, ctx: ImportContext, line: int | None) -> str:

@@ -20,6 +20,8 @@ from .. import model as m
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _TEMPLATE = re.compile(r"\{(?=[{%])")
+# A character any of the three may change.
+_MAY_ESCAPE = re.compile(r"[\\`*_\[\]<>~&{]")
 # Line starts that would open a block: heading, quote, list, rule, setext underline, table,
 # definition (":", which would make the line before it a term).
 _LINE_START = re.compile(r"^( {0,3})([#>+=|:-]|\d{1,9}(?=[.)]))")
@@ -27,6 +29,8 @@ _LINE_START = re.compile(r"^( {0,3})([#>+=|:-]|\d{1,9}(?=[.)]))")
 
 def escape_text(text: str) -> str:
     """Plain text as Markdown that reads back as the same text."""
+    if not _MAY_ESCAPE.search(text):  # most text: one search, not three substitutions
+        return text
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub("&amp;", text)
     return _no_template(text)
@@ -73,6 +77,8 @@ class _Inlines:
         self.in_link = in_link
 
     def run(self, nodes: tuple[m.Inline, ...] | list[m.Inline]) -> str:
+        if len(nodes) == 1 and type(nodes[0]) is m.Text:
+            return self.one(nodes[0])  # the loop below would leave it as it is
         delimited = (m.Emph, m.Strong, m.Strike)
         if self.in_link:  # Markdown has no link inside a link: its words join the run around them
             nodes = _unlinked(nodes)

@@ -49,6 +49,11 @@ _SPANNING_UNWRAP = {"div", "section", "article", "main", "header", "footer", "as
 _ALLOWED_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
                   "th": {"align", "style"}, "td": {"align", "style"}, "code": {"class"},
                   "pre": {"class"}}
+# Attributes whose removal is worth a warning (others are presentation).
+_REPORTED_ATTRS = frozenset({"style", "srcdoc", "formaction", "href", "src", "xlink:href"})
+# What a block's start tag implicitly closes (besides an open paragraph).
+_CLOSES: dict[str, tuple[str, ...]] = {"item": ("item",), "row": ("cell",), "cell": ("cell",), "dt": ("dt", "dd"),
+                                       "dd": ("dt", "dd")}
 _ALIGN = re.compile(r"text-align\s*:\s*(left|center|right)")
 _HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
 
@@ -81,12 +86,16 @@ class HtmlToModel(HTMLParser):
     # HTMLParser hooks --------------------------------------------------
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k.lower(): (v or "") for k, v in attrs}
-        for k in a:
-            if k not in _ALLOWED_ATTRS.get(tag, ()):
-                what = "event handler" if k.startswith("on") else "attribute"
-                if k.startswith("on") or k in ("style", "srcdoc", "formaction", "href", "src", "xlink:href"):
+        a = {k.lower(): (v or "") for k, v in attrs} if attrs else {}
+        if a:
+            allowed = _ALLOWED_ATTRS.get(tag, ())
+            for k in a:
+                if k not in allowed and (k.startswith("on") or k in _REPORTED_ATTRS):
+                    what = "event handler" if k.startswith("on") else "attribute"
                     self.warn(f"raw HTML: removed {what} {k}= on <{tag}>")
+        if tag == "p" and not self.b.in_drop():  # most start tags, decided first
+            self._block_start(tag, a)
+            return
         if self.b.in_drop():
             if tag in DROP_TAGS:
                 self.b.open("drop", self.line, html_tag=tag)
@@ -139,7 +148,7 @@ class HtmlToModel(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.b.in_drop():
             return
-        if not any(f.kind == "pre" for f in self.b.stack):
+        if not self.b.in_pre():
             data = collapse_spaces(data)
         self.b.text(self.ctx.clean(data, self.line))
 
@@ -163,8 +172,8 @@ class HtmlToModel(HTMLParser):
         kind = BLOCK_TAGS[tag]
         if kind in ("para", "item", "row", "cell", "dt", "dd"):
             self._implicit_close(("para",))
-            self._implicit_close({"item": ("item",), "row": ("cell",), "cell": ("cell",),
-                                  "dt": ("dt", "dd"), "dd": ("dt", "dd")}.get(kind, ()))
+            if kind != "para":
+                self._implicit_close(_CLOSES[kind])
             if kind == "row":
                 self._implicit_close(("row",))
             elif kind == "cell" and self.b.top.kind == "table":

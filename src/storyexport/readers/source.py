@@ -27,6 +27,8 @@ _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\u
 # Explicit bidi embeddings, overrides and isolates: they can disguise text
 # ("Trojan Source"); the renderers set direction from the language instead.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Either kind, for the common case of text with neither: one search, not two.
+_UNCLEAN = re.compile(f"[{_INVALID.pattern[1:-1]}{_BIDI.pattern[1:-1]}]")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
 
@@ -95,6 +97,8 @@ class SourceContext:
 
     def clean(self, text: str, line: int | None = None, what: str = "text") -> str:
         """Remove characters no output format can carry, with a warning."""
+        if not _UNCLEAN.search(text):
+            return text
         if _INVALID.search(text):
             bad = sorted({f"U+{ord(c):04X}" for c in _INVALID.findall(text)})
             self.warn(line, f"{what}: removed control or invalid characters {', '.join(bad[:5])}", "source.characters")

@@ -29,7 +29,7 @@ INLINE_KINDS = {"em", "strong", "strike", "sup", "sub", "link", "code", "cell", 
 BLOCK_CONTAINERS = {"root", "item", "quote", "footnote", "dd"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     kind: str
     line: int | None
@@ -85,6 +85,10 @@ class TreeBuilder:
         self.called: set[str] = set()
         self.max_depth = ctx.site.limits.max_depth
         self.placeholders: Placeholders | None = None  # template calls to swap back in (templating.py)
+        # open "drop" and "pre" frames, counted as they open and close: every
+        # start tag and text of raw HTML asks whether it is inside one
+        self._drops = 0
+        self._pres = 0
 
     # ----------------------------------------------------------- events
 
@@ -97,21 +101,30 @@ class TreeBuilder:
             raise self.ctx.error(line, f"content is nested more than {self.max_depth} levels deep "
                                        "(limit max_depth)")
         self.stack.append(Frame(kind, line, info=info, html_tag=html_tag))
+        if kind == "drop":
+            self._drops += 1
+        elif kind == "pre":
+            self._pres += 1
 
     def close(self, kind: str | None = None) -> None:
         frame = self.stack.pop()
+        if frame.kind == "drop":
+            self._drops -= 1
+        elif frame.kind == "pre":
+            self._pres -= 1
         if kind is not None and frame.kind != kind:  # pragma: no cover - a reader bug
             raise AssertionError(f"closing {kind} but {frame.kind} is open")
         self._finish(frame)
 
     def text(self, s: str) -> None:
-        if not s or self.top.kind == "drop":
+        top = self.stack[-1]
+        if not s or top.kind == "drop":
             return
-        items = self.top.items
-        if self.top.info.pop("separated", False):
+        items = top.items
+        if top.info and top.info.pop("separated", False):
             s = s.lstrip()  # flattened block content already ended with a space
-        if not s:
-            return
+            if not s:
+                return
         if items and isinstance(items[-1], m.Text):
             items[-1] = m.Text(items[-1].text + s)
         else:
@@ -156,7 +169,10 @@ class TreeBuilder:
             self.text(" ")
 
     def in_drop(self) -> bool:
-        return any(f.kind == "drop" for f in self.stack)
+        return self._drops > 0
+
+    def in_pre(self) -> bool:
+        return self._pres > 0
 
     def finish(self) -> tuple[m.Block, ...]:
         while len(self.stack) > 1:
@@ -216,7 +232,7 @@ class TreeBuilder:
 
     def _finish(self, f: Frame) -> None:
         self._swap_placeholders(f)
-        inl = _inlines(f.items)
+        inl = _inlines(f.items) if f.kind in _OF_INLINES else ()
         node: Any
         match f.kind:
             case "drop":
@@ -292,6 +308,9 @@ class TreeBuilder:
         self.leaf(node)
 
 
+# Frames whose node is made from their inline run (the others never look at it).
+_OF_INLINES = frozenset({"para", "caption", "heading", "em", "strong", "strike", "sup", "sub", "code", "link",
+                         "pre", "cell", "dt"})
 _INLINE_TYPES = (m.Text, m.Emph, m.Strong, m.Strike, m.Superscript, m.Subscript, m.Code, m.Link, m.Image,
                  m.LineBreak, NoteCall)  # a tuple: ``A | B`` would build a union at every call
 
@@ -335,16 +354,20 @@ def _blank(node: Any) -> bool:
 
 
 def _inlines(items: list[Any]) -> tuple[m.Inline, ...]:
-    out = [i for i in items if _is_inline(i)]
-    # trim leading/trailing whitespace of the run
+    """The inline run of ``items``, its leading and trailing white space trimmed."""
+    out: list[Any] = [i for i in items if isinstance(i, _INLINE_TYPES)]
     while out and _blank(out[0]):
         out.pop(0)
     while out and _blank(out[-1]):
         out.pop()
-    if out and isinstance(out[0], m.Text):
-        out[0] = m.Text(out[0].text.lstrip())
-    if out and isinstance(out[-1], m.Text):
-        out[-1] = m.Text(out[-1].text.rstrip())
+    if not out:
+        return ()
+    first = out[0]  # not blank: a Text here has a character that is not white space
+    if isinstance(first, m.Text) and first.text[0].isspace():
+        out[0] = m.Text(first.text.lstrip())
+    last = out[-1]
+    if isinstance(last, m.Text) and last.text[-1].isspace():
+        out[-1] = m.Text(last.text.rstrip())
     return tuple(out)
 
 
@@ -368,10 +391,11 @@ def _blocks(items: list[Any]) -> tuple[m.Block, ...]:
     group: list[Any] = []
 
     def flush() -> None:
-        inl = _inlines(run)
-        if inl:
-            out.append(_maybe_figure(inl))
-        run.clear()
+        if run:
+            inl = _inlines(run)
+            if inl:
+                out.append(_maybe_figure(inl))
+            run.clear()
         if not group:
             return
         match _group(group[0]):
