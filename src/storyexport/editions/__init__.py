@@ -13,10 +13,14 @@ again only when a story, the theme or the edition's configuration changed;
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..compat.cpython import call_with_room
 from ..process import collector_paused
-from ..writers import RenderContext, Writer
 from .selection import FORMATS, Edition
+
+if TYPE_CHECKING:  # a site's configuration reads [[editions]] through .selection: no writer needed for that
+    from ..writers import RenderContext, Writer
 
 EXTENSIONS = {"epub": "epub", "pdf": "pdf", "docx": "docx"}
 

@@ -19,16 +19,16 @@ def iter_events(path: Path) -> Iterator[tuple[str, etree._Element]]:
     refusing DOCTYPEs (entity declarations: expansion bombs, external entities)."""
     parser = etree.iterparse(str(path), events=("start", "end"), resolve_entities=False, no_network=True,
                              load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
-    first = True
+    events = iter(parser)
     try:
-        for event, el in parser:
-            if first:
-                first = False
-                info = el.getroottree().docinfo
-                if info.doctype or info.internalDTD is not None:
-                    raise SourceError("the document declares a DTD (<!DOCTYPE>); exports have none, and its "
-                                      "entities are not expanded: refused", str(path), 1)
+        for event, el in events:  # the first event: the document's DTD is known by then
+            info = el.getroottree().docinfo
+            if info.doctype or info.internalDTD is not None:
+                raise SourceError("the document declares a DTD (<!DOCTYPE>); exports have none, and its "
+                                  "entities are not expanded: refused", str(path), 1)
             yield event, el
+            break
+        yield from events
     except etree.XMLSyntaxError as e:
         fatal = [x for x in e.error_log if x.level_name == "FATAL"] if e.error_log else []
         line = max(1, (fatal[0].line if fatal else e.lineno) or 1)
@@ -55,7 +55,11 @@ def text(el: etree._Element | None) -> str:
 def local(el: etree._Element) -> tuple[str, str]:
     """(namespace, local name) of an element. An undeclared prefix (a
     namespace error libxml2 tolerates) gives no namespace and the name after it."""
-    tag = el.tag if isinstance(el.tag, str) else ""
+    return local_name(el.tag if isinstance(el.tag, str) else "")
+
+
+def local_name(tag: str) -> tuple[str, str]:
+    """:func:`local` of a tag."""
     if tag.startswith("{"):
         ns, _, name = tag[1:].partition("}")
         return ns, name

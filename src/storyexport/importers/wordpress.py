@@ -9,6 +9,7 @@ items and attachments are counted, not imported.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Iterator
@@ -117,19 +118,30 @@ def _items(path: Path, channel: Channel, full: Callable[[str], bool] = lambda ki
         raise SourceError("no <channel> element: not a WordPress export", str(path), 1)
 
 
+@functools.lru_cache(maxsize=1024)  # bounded: the tags come from the input
+def _child_tag(tag: str) -> tuple[str, str, str]:
+    """(namespace, local name, field name) of an item child's tag: a few dozen
+    tags, met on every item."""
+    ns, name = safexml.local_name(tag)
+    return ns, name, _field_name(ns, name)
+
+
 def _item(el: etree._Element) -> Item:
     item = Item(el.sourceline)
+    fields = item.fields
     for child in el:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        ns, name = safexml.local(child)
+        ns, name, key = _child_tag(tag)
         if name == "category" and not ns:
             item.categories.append((child.get("domain", "category"), safexml.text(child).strip()))
         elif name == "postmeta":
-            key = safexml.text(child.find(f"{{{ns}}}meta_key"))
-            item.meta[key] = safexml.text(child.find(f"{{{ns}}}meta_value"))
+            meta_key = safexml.text(child.find(f"{{{ns}}}meta_key"))
+            item.meta[meta_key] = safexml.text(child.find(f"{{{ns}}}meta_value"))
         elif name != "comment":
-            item.fields[_field_name(ns, name)] = safexml.text(child)
+            text = child.text
+            fields[key] = "" if text is None else text
     return item
 
 

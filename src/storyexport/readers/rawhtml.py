@@ -146,11 +146,10 @@ class HtmlToModel(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
-        if self.b.in_drop():
+        b = self.b
+        if b.in_drop():
             return
-        if not self.b.in_pre():
-            data = collapse_spaces(data)
-        self.b.text(self.ctx.clean(data, self.line))
+        b.text(self.ctx.clean(data if b.in_pre() else collapse_spaces(data), self.line))
 
     def handle_decl(self, decl: str) -> None:
         self.warn("raw HTML: removed a <!DOCTYPE> or declaration")

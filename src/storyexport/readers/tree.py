@@ -134,12 +134,12 @@ class TreeBuilder:
         """Put a node (or a part) into the open frame. Inline frames hold only
         inlines, so anything else there gives its words instead, set off by
         spaces; every other frame sorts out what it holds when it closes."""
-        top = self.top
+        top = self.stack[-1]
         if top.kind == "drop":
             return
         if self.placeholders is not None and isinstance(node, m.Code | m.CodeBlock) and OPEN in node.text:
             node = dataclasses.replace(node, text=self.placeholders.text(node.text))
-        if top.kind in INLINE_KINDS and not _is_inline(node):
+        if top.kind in INLINE_KINDS and not isinstance(node, _INLINE_TYPES):
             self._separate()
             for inline in as_inlines(node):
                 self.leaf(inline)
@@ -149,7 +149,8 @@ class TreeBuilder:
         if isinstance(node, m.Text):
             self.text(node.text)
         else:
-            top.info.pop("separated", None)
+            if top.info:
+                top.info.pop("separated", None)
             top.items.append(node)
 
     def words_apart(self, s: str) -> None:
@@ -231,7 +232,8 @@ class TreeBuilder:
         f.items = items
 
     def _finish(self, f: Frame) -> None:
-        self._swap_placeholders(f)
+        if self.placeholders is not None:
+            self._swap_placeholders(f)
         inl = _inlines(f.items) if f.kind in _OF_INLINES else ()
         node: Any
         match f.kind:
