@@ -140,7 +140,7 @@ class SourceWriter:
                                "(max_file_bytes); not imported")
             return
         target = self.out / f"{slug}.md"
-        if target.exists() or target.is_symlink():
+        if os.path.lexists(target):
             if not target.is_file() or target.is_symlink() or not written_by_import(target):
                 raise SourceError(f"{story.name}: {target} exists and was not written by storyexport import "
                                   "(or was edited since); not overwritten", self.input_name, story.line)
@@ -148,7 +148,13 @@ class SourceWriter:
                 self.summary.unchanged += 1
                 return
         staged = self.stage_dir() / f"{slug}.md"
-        staged.write_bytes(data)
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # a fresh file in our own stage
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         self.staged.append((staged, target))
         for rel, src in story.files.items():
             self._copy(story, rel, src)
@@ -175,8 +181,11 @@ class SourceWriter:
 
     def commit(self) -> Summary:
         """Place every staged file (each an atomic rename) and remove the stage."""
+        made = {self.out}
         for staged, target in self.staged:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             os.replace(staged, target)
             if target.suffix == ".md":
                 self.summary.written += 1

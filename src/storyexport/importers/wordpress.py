@@ -31,6 +31,7 @@ from .wp_markup import Attachment, Shortcodes, attachment_alt, resolve
 _WP_NS = re.compile(r"https?://wordpress\.org/export/")  # WordPress.com writes https
 _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _ZERO_DATE = "0000-00-00 00:00:00"
+_PLAIN_DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\Z", re.ASCII)
 _SKIPPED_TYPES = {"page": "pages", "revision": "revisions", "nav_menu_item": "menu items",
                   "attachment": "attachments"}
 _SKIPPED_STATUS = {"draft": "drafts", "pending": "drafts", "auto-draft": "drafts", "future": "scheduled",
@@ -155,6 +156,8 @@ def _date(value: str) -> datetime | None:
     if not value or value == _ZERO_DATE:
         return None
     try:
+        if _PLAIN_DATE.match(value):  # as WordPress writes them; fromisoformat is ten times strptime's speed
+            return datetime.fromisoformat(value)
         return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return None

@@ -139,7 +139,7 @@ class TreeBuilder:
             return
         if self.placeholders is not None and isinstance(node, m.Code | m.CodeBlock) and OPEN in node.text:
             node = dataclasses.replace(node, text=self.placeholders.text(node.text))
-        if top.kind in INLINE_KINDS and not isinstance(node, _INLINE_TYPES):
+        if top.kind in INLINE_KINDS and _role(node) != "inline":
             self._separate()
             for inline in as_inlines(node):
                 self.leaf(inline)
@@ -317,8 +317,21 @@ _INLINE_TYPES = (m.Text, m.Emph, m.Strong, m.Strike, m.Superscript, m.Subscript,
                  m.LineBreak, NoteCall)  # a tuple: ``A | B`` would build a union at every call
 
 
+_ROLE: dict[type, str] = {}  # node type -> "inline", or its :func:`_group`, or ""
+
+
+def _role(node: Any) -> str:
+    """What a node is to a container: asked of every item of every frame, so
+    decided once per type."""
+    kind = type(node)
+    role = _ROLE.get(kind)
+    if role is None:
+        role = _ROLE[kind] = "inline" if isinstance(node, _INLINE_TYPES) else _group(node)
+    return role
+
+
 def _is_inline(node: Any) -> bool:
-    return isinstance(node, _INLINE_TYPES)
+    return _role(node) == "inline"
 
 
 def block_inlines(node: Any) -> list[Any]:
@@ -357,7 +370,7 @@ def _blank(node: Any) -> bool:
 
 def _inlines(items: list[Any]) -> tuple[m.Inline, ...]:
     """The inline run of ``items``, its leading and trailing white space trimmed."""
-    out: list[Any] = [i for i in items if isinstance(i, _INLINE_TYPES)]
+    out: list[Any] = [i for i in items if _role(i) == "inline"]
     while out and _blank(out[0]):
         out.pop(0)
     while out and _blank(out[-1]):
@@ -412,17 +425,17 @@ def _blocks(items: list[Any]) -> tuple[m.Block, ...]:
         group.clear()
 
     for item in items:
-        kind = _group(item)
-        if kind:
-            if run or (group and _group(group[0]) != kind):
-                flush()
-            group.append(item)
-        elif _is_inline(item):
+        kind = _role(item)
+        if kind == "inline":
             if group and _blank(item):
                 continue  # white space between stray items
             if group:
                 flush()
             run.append(item)
+        elif kind:
+            if run or (group and _role(group[0]) != kind):
+                flush()
+            group.append(item)
         else:
             flush()
             out.append(item)
