@@ -142,7 +142,7 @@ def _loaded_from(soname: str, env: dict[str, str]) -> str:
     process that loads it sees in its memory map."""
     code = ("import ctypes, sys\nctypes.CDLL(sys.argv[1])\n"
             "print(next(line.split()[-1] for line in open('/proc/self/maps')"
-            " if '/' + sys.argv[1] in line or '/' + sys.argv[1] + '.' in line))\n")
+            " if '/' + sys.argv[1] in line))\n")
     return subprocess.run([sys.executable, "-c", code, soname], env={**os.environ, **env}, capture_output=True,
                           text=True, check=True).stdout.strip()
 
