@@ -9,6 +9,7 @@ Files count by content: one touched, or found in another folder, is the same."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -226,8 +227,11 @@ def test_file_hashes_are_remembered_by_stat_identity(tmp_path: Path) -> None:
     memo.write_text(recorded.replace(first, "remembered"))  # the memo, not the file, answers now
     again = FileHashes(memo, settled_ns=0)
     assert again.hash(str(f)) == "remembered"
+    before = memo.stat()
     again.save()
-    assert "remembered" in memo.read_text()  # nothing new: not rewritten
+    after = memo.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # nothing new: not rewritten
+    assert "remembered" in memo.read_text()
     stat = f.stat()
     f.write_bytes(b"other")
     os.utime(f, ns=(stat.st_atime_ns, stat.st_mtime_ns))
@@ -236,3 +240,31 @@ def test_file_hashes_are_remembered_by_stat_identity(tmp_path: Path) -> None:
     fresh.hash(str(f))
     fresh.save()
     assert str(f) not in memo.read_text()
+
+
+def test_file_hash_memo_keeps_files_another_export_did_not_use(tmp_path: Path) -> None:
+    """An export of other formats (an HTML-only run between two PDF runs)
+    must not make the memo forget the PDF's fonts; a file gone is dropped."""
+    from storyexport.engine.filehashes import FileHashes
+
+    memo, a, b, gone = (tmp_path / "memo.json", tmp_path / "a.ttf", tmp_path / "b.ttf", tmp_path / "c.ttf")
+    for f in (a, b, gone):
+        f.write_bytes(f.name.encode())
+    first = FileHashes(memo, settled_ns=0)
+    for f in (a, b, gone):
+        first.hash(str(f))
+    first.save()
+    gone.unlink()
+    second = FileHashes(memo, settled_ns=0)
+    second.hash(str(a))
+    second.save()
+    assert sorted(Path(p).name for p in json.loads(memo.read_text())) == ["a.ttf", "b.ttf"]
+
+
+def test_file_hash_of_a_fifo_does_not_block(tmp_path: Path) -> None:
+    """A FIFO where a font or library is expected is reported, not waited on."""
+    from storyexport.engine.filehashes import FileHashes
+
+    fifo = tmp_path / "font.ttf"
+    os.mkfifo(fifo)
+    assert FileHashes(None).hash(str(fifo)) == "unreadable"

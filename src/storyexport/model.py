@@ -395,7 +395,7 @@ def depth(node: object) -> int:
     while stack:
         n, d = stack.pop()
         best = max(best, d)
-        stack.extend((c, d + 1) for c in children(n))
+        stack.extend((c, d + 1) for c in child_nodes(n))
     return best
 
 

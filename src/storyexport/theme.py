@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -286,8 +287,9 @@ def _check_token(kind: str, value: object) -> str:
         return "" if ok else f"expected a list of distinct roles ({', '.join(ROLES)})"
     if kind == "glyphs":
         ok = (isinstance(value, list) and len(value) == len(BULLET_GAPS)
-              and all(isinstance(g, str) and len(g) == 1 and not g.isspace() for g in value))
-        return "" if ok else f"expected {len(BULLET_GAPS)} single characters (top level, nested)"
+              and all(isinstance(g, str) and len(g) == 1 and unicodedata.category(g)[0] not in "CZ" for g in value))
+        return "" if ok else (f"expected {len(BULLET_GAPS)} single characters (top level, nested), each one "
+                              "visible: no space, control or format character")
     if kind == "scale":
         ok = (isinstance(value, list) and len(value) == 6
               and all(isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < 10 for x in value))

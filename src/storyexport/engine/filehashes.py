@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -72,23 +73,34 @@ class FileHashes:
         if known is not None and known[:5] == ident:
             self._used[path] = self._seen[path] = known
             return known[5]
-        try:
-            with open(path, "rb") as f:
+        try:  # without blocking (a FIFO by that name must not hang the export), a regular file only
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as f:
+                st = os.fstat(f.fileno())
+                if not stat.S_ISREG(st.st_mode):
+                    return "unreadable"
                 digest = hashlib.file_digest(f, "sha256").hexdigest()[:32]
         except OSError:
             return "unreadable"
+        ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)  # the file that was read
         self._seen[path] = (*ident, digest)
         if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) >= self.settled_ns:
             self._used[path] = self._seen[path]
         return digest
 
     def save(self) -> None:
-        """Keep the hashes this export used, if they differ from the memo's
-        (a no-op export writes nothing). The memo is a shortcut: failing to
-        write it is not an error."""
-        if self.memo is None or self._used == self._known:
+        """Keep the hashes this export used, with those the memo held for
+        files this export did not use that are still there (an export of
+        other formats must not forget the fonts of the PDF), if anything
+        changed (a no-op export writes nothing). The memo is a shortcut:
+        failing to write it is not an error."""
+        if self.memo is None:
             return
-        data = json.dumps({p: list(e) for p, e in sorted(self._used.items())}).encode()
+        kept = {p: e for p, e in self._known.items() if p not in self._seen and os.path.lexists(p)}
+        merged = {**kept, **self._used}
+        if merged == self._known:
+            return
+        data = json.dumps({p: list(e) for p, e in sorted(merged.items())}).encode()
         with contextlib.suppress(OSError):
             atomic_write(self.memo, data, durable=False)
-        self._known = dict(self._used)
+        self._known = merged

@@ -87,9 +87,12 @@ def native_versions(sonames: Iterable[str], hashes: FileHashes) -> str:
                     for s in sorted(set(sonames)))
 
 
-def fonts_signature(faces: Iterable[tuple[str, int]], hashes: FileHashes) -> str:
-    """The faces as their files' content and index, wherever they are."""
-    return ";".join(sorted({f"{hashes.hash(path)}#{index}" for path, index in faces}))
+def fonts_signature(faces: Iterable[tuple[str, int] | str], hashes: FileHashes) -> str:
+    """The faces as their files' content and index, wherever they are. A
+    plugin written for the earlier ``fonts()`` gives ``"path#index:size"``
+    strings: those are keyed as they are, as they were then."""
+    return ";".join(sorted({face if isinstance(face, str) else f"{hashes.hash(face[0])}#{face[1]}"
+                            for face in faces}))
 
 
 def site_settings(site: Site) -> str:

@@ -119,12 +119,22 @@ def _items(path: Path, channel: Channel, full: Callable[[str], bool] = lambda ki
         raise SourceError("no <channel> element: not a WordPress export", str(path), 1)
 
 
-@functools.lru_cache(maxsize=1024)  # bounded: the tags come from the input
 def _child_tag(tag: str) -> tuple[str, str, str]:
     """(namespace, local name, field name) of an item child's tag: a few dozen
-    tags, met on every item."""
+    tags, met on every item, so the usual ones are remembered. A tag is the
+    input's (a namespace may be megabytes long): only short ones are kept,
+    so memory stays flat whatever the export holds."""
+    if len(tag) > 200:
+        return _tag_fields(tag)
+    return _short_tag_fields(tag)
+
+
+def _tag_fields(tag: str) -> tuple[str, str, str]:
     ns, name = safexml.local_name(tag)
     return ns, name, _field_name(ns, name)
+
+
+_short_tag_fields = functools.lru_cache(maxsize=1024)(_tag_fields)
 
 
 def _item(el: etree._Element) -> Item:

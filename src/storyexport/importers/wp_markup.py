@@ -309,22 +309,27 @@ _BLOCK_NAMES = frozenset({
     "ul", "ol", "li", "pre", "form", "map", "area", "blockquote", "address", "math", "style", "p", "h1", "h2",
     "h3", "h4", "h5", "h6", "hr", "fieldset", "legend", "section", "article", "aside", "hgroup", "header",
     "footer", "nav", "figure", "figcaption", "details", "menu", "summary", "audio", "video", "iframe", "object"})
-_ALLBLOCKS = "(?:" + "|".join(sorted(_BLOCK_NAMES)) + ")"
 # Block tags are found as any tag, then looked up: a case-blind alternation
 # of fifty names tried at every character was a tenth of an import.
 _TAG_OPEN = re.compile(r"<([^\s/<>]+)(?=[\s/>])")
 _TAG_CLOSE = re.compile(r"</([^\s/<>]+)>")
 
 
+def _is_block(name: str) -> bool:
+    """Whether a tag name is a block's, as wpautop's ASCII-only, case-blind
+    patterns decide it."""
+    return name.isascii() and name.lower() in _BLOCK_NAMES
+
+
 def _block_tag_apart(mt: re.Match[str]) -> str:
-    return f"\n\n{mt.group(0)}" if mt.group(1).casefold() in _BLOCK_NAMES else mt.group(0)
+    return f"\n\n{mt.group(0)}" if _is_block(mt.group(1)) else mt.group(0)
 
 
 def _after_block_close(mt: re.Match[str]) -> str:
-    return f"{mt.group(0)}\n\n" if mt.group(1).casefold() in _BLOCK_NAMES else mt.group(0)
+    return f"{mt.group(0)}\n\n" if _is_block(mt.group(1)) else mt.group(0)
 
 
-_STARTS_BLOCK = re.compile(r"^</?" + _ALLBLOCKS + r"[\s/>]", re.I)
+_LEADING_TAG = re.compile(r"</?([^\s/<>]+)[\s/>]")
 _PRE = re.compile(r"(<pre[\s>].*?</pre>)", re.I | re.S)
 _TAG_NEWLINES = re.compile(r"<[^<>\n]*\n[^<>]*>")  # tags written over several lines
 _MORE_MARK = re.compile(r"\s*(<!--more(?:\s.*?)?-->)\s*")
@@ -356,7 +361,8 @@ def _autop_part(text: str) -> str:
         para = para.strip()
         if not para:
             continue
-        if _STARTS_BLOCK.match(para) or re.match(r"^<!--.*-->$", para, re.S):
+        lead = _LEADING_TAG.match(para)
+        if (lead is not None and _is_block(lead.group(1))) or re.match(r"^<!--.*-->$", para, re.S):
             out.append(para)
         elif re.fullmatch(r"https?://[^\s<>\"]+", para):  # a bare address on its own: an oEmbed
             out.append(_link("Embedded content", para))

@@ -23,12 +23,14 @@ from ..model import Asset
 
 # Characters that XML 1.0 (and so DOCX, EPUB, feeds) cannot carry, plus
 # non-characters and lone surrogates.
-_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]")
+_INVALID_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
+_INVALID = re.compile(f"[{_INVALID_CHARS}]")
 # Explicit bidi embeddings, overrides and isolates: they can disguise text
 # ("Trojan Source"); the renderers set direction from the language instead.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI_CHARS = "\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{_BIDI_CHARS}]")
 # Either kind, for the common case of text with neither: one search, not two.
-_UNCLEAN = re.compile(f"[{_INVALID.pattern[1:-1]}{_BIDI.pattern[1:-1]}]")
+_UNCLEAN = re.compile(f"[{_INVALID_CHARS}{_BIDI_CHARS}]")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
 

@@ -84,7 +84,8 @@ class S:
 ROLE_STYLES: dict[str, tuple[str, ...]] = {
     "headings": (S.TITLE, S.SUMMARY_TITLE, *(S.heading(level) for level in range(1, 7))),
     "code": (S.CODE,),
-    "masthead": (S.PUBLICATION, S.SUBTITLE, S.BYLINE, S.DATELINE),
+    # the title too: in HTML it sits inside .masthead and inherits its hyphenation
+    "masthead": (S.PUBLICATION, S.TITLE, S.SUBTITLE, S.BYLINE, S.DATELINE),
     "captions": (S.CAPTION, S.TABLE_CAPTION),
     "running": (S.HEADER, S.FOOTER),
 }
