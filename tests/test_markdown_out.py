@@ -92,6 +92,18 @@ def test_template_braces_are_never_written(tmp_path: Path) -> None:
     assert back.blocks[1] == m.CodeBlock("{% if %}\n{{x}}", "liquid")
 
 
+def test_kramdown_attribute_syntax_in_text_is_kept(tmp_path: Path) -> None:
+    """The reader drops kramdown's attribute lists (``{: .x}``, ``{:toc}``) and
+    a heading's trailing ``{#id}`` before Markdown: text that looks like
+    them is written so it reads back as itself (Hypothesis found ``{{:}``)."""
+    blocks = (m.Para((T("{{:}"),)), m.Para((T("a {: .x}"),)), m.Para((T("{:toc}"),)),
+              m.Heading(2, (T("Title {#id}"),)), m.Heading(3, (T("Other {.cls}"),)),
+              m.Para((T("code "), m.Code("x {: .y}"))), m.CodeBlock("{: .x}\n{::comment}", ""))
+    back = assert_round_trip(blocks, tmp_path)
+    assert back.blocks[3] == m.Heading(2, (T("Title {#id}"),), back.blocks[3].id)
+    assert back.blocks[6] == m.CodeBlock("{: .x}\n{::comment}", "")
+
+
 def test_local_figure_keeps_its_caption(tmp_path: Path) -> None:
     from PIL import Image
 

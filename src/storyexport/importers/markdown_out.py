@@ -19,7 +19,9 @@ from .. import model as m
 # Characters that start Markdown syntax anywhere in a line.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_TEMPLATE = re.compile(r"\{(?=[{%])")
+# A brace the reader would take before Markdown: Hugo shortcodes and Liquid
+# (``{{``, ``{%``), kramdown's attribute lists and extension tags (``{:``).
+_TEMPLATE = re.compile(r"\{(?=[{%:])")
 # A character any of the three may change.
 _MAY_ESCAPE = re.compile(r"[\\`*_\[\]<>~&{]")
 # Line starts that would open a block: heading, quote, list, rule, setext underline, table,
@@ -37,8 +39,9 @@ def escape_text(text: str) -> str:
 
 
 def _no_template(text: str) -> str:
-    """The reader expands Hugo shortcodes and Liquid (``{{``, ``{%``) before
-    it reads Markdown: such a brace is written as a character reference."""
+    """The reader expands Hugo shortcodes and Liquid (``{{``, ``{%``) and
+    drops kramdown attribute lists (``{: .class}``) before it reads
+    Markdown: such a brace is written as a character reference."""
     return _TEMPLATE.sub("&#123;", text)
 
 
@@ -122,6 +125,8 @@ class _Inlines:
         match n:
             case m.Text(t):
                 s = escape_text(t.replace("\n", " "))
+                if self.in_heading and "{" in s:  # "## Title {#id}": kramdown's heading attributes, dropped
+                    s = s.replace("{", "&#123;")
                 return s.replace("|", "\\|") if self.in_table else s
             case m.Emph() | m.Strong() | m.Strike():
                 return self._delimited(n, "", "")
