@@ -31,6 +31,11 @@ PLACEHOLDERS = ("year", "month", "day", "slug")
 # first folders the site's own files use: a story placed there could overwrite them
 RESERVED = frozenset({"_theme", "archive", "media", "page", "tags"})
 _SEGMENT = re.compile(r"^[^\x00-\x1f\x7f/\\:*?\"<>|]+$")
+# An http(s) address with a host, made only of characters every URL parser
+# leaves alone: a query only if it is not empty, and no fragment, path
+# parameters, brackets, spaces or non-ASCII (see is_plain_web_url).
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9._~!$&'()*+,=:@%-]+(?:/[A-Za-z0-9._~!$&'()*+,=:@%/-]*)?"
+                            r"(?:\?[A-Za-z0-9._~!$&'()*+,=:@%/?;-]+)?\Z")
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,14 @@ class Place:
     def up(self) -> str:
         """From the page's folder back to the output folder (``""``, ``"../../"``)."""
         return "../" * self.folder.count("/")
+
+
+def is_plain_web_url(url: str) -> bool:
+    """Whether ``url`` is an absolute http(s) address that ``urljoin`` gives
+    back unchanged against any base, and whose scheme ``urlsplit`` reads as
+    written. Most addresses a CMS export holds are such, and skip both
+    parsers (Python code, some 20 µs a call)."""
+    return _PLAIN_WEB_URL.match(url) is not None
 
 
 def check_pattern(pattern: str) -> str | None:

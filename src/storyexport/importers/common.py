@@ -29,6 +29,7 @@ from ..errors import Diagnostics, SourceError
 from ..readers.rawhtml import HtmlToModel
 from ..readers.source import SourceContext
 from ..readers.tree import TreeBuilder
+from ..urls import is_plain_web_url
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -80,13 +81,16 @@ class ImportContext(SourceContext):
 
     def link_url(self, url: str, line: int | None) -> str | None:
         url = url.strip()
-        if url and not url.startswith("#") and not urlsplit(url).scheme and self.base:
+        if (url and not url.startswith("#") and not is_plain_web_url(url) and not urlsplit(url).scheme
+                and self.base):
             url = urljoin(self.base, url)
         return super().link_url(url, line)
 
     def absolute(self, url: str) -> str:
         """An http(s) address for ``url`` (relative ones against the story's
         base), or "" when there is none."""
+        if is_plain_web_url(url):
+            return url
         joined = urljoin(self.base, url) if self.base else url
         return joined if urlsplit(joined).scheme in ("http", "https") else ""
 

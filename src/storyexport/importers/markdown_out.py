@@ -24,6 +24,11 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _TEMPLATE = re.compile(r"\{(?=[{%:])")
 # A character any of the three may change.
 _MAY_ESCAPE = re.compile(r"[\\`*_\[\]<>~&{]")
+_UNESCAPED_DELIMITER = re.compile(r"(?<!\\)[*~]")
+_REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|//")
+_CLOSING_HASHES = re.compile(r"#+$")
+_FENCE_RUN = re.compile(r"^`{3,}", re.M)
+_NOT_IN_INFO = re.compile(r"[\s`]+")  # what a fence's info string cannot hold
 # Line starts that would open a block: heading, quote, list, rule, setext underline, table,
 # definition (":", which would make the line before it a term).
 _LINE_START = re.compile(r"^( {0,3})([#>+=|:-]|\d{1,9}(?=[.)]))")
@@ -116,7 +121,7 @@ class _Inlines:
             return inner
         if ("\n" in core or not _flanking_ok(core, before, after)
                 or any(c in ("*", "~") for c in (before, after, core[:1], core[-1:]))
-                or re.search(r"(?<!\\)[*~]", core)):  # nested delimiters could pair up wrongly
+                or _UNESCAPED_DELIMITER.search(core)):  # nested delimiters could pair up wrongly
             return f"{lead}<{tag}>{core}</{tag}>{trail}"
         delim = {"em": "*", "strong": "**", "del": "~~"}[tag]
         return f"{lead}{delim}{core}{delim}{trail}"
@@ -193,7 +198,7 @@ def _code_span(text: str, in_table: bool) -> str:
 
 
 def _is_remote(src: str) -> bool:
-    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:|//", src))
+    return bool(_REMOTE.match(src))
 
 
 def _destination(url: str) -> str:
@@ -249,7 +254,7 @@ class MarkdownWriter:
                 return _inline_block(_trim_breaks(c), _Inlines())
             case m.Heading(level, c, _):
                 text = _Inlines(in_heading=True).run(_trim_breaks(c)).strip()
-                run = re.search(r"#+$", text)
+                run = _CLOSING_HASHES.search(text)
                 if run:  # a closing sequence would be dropped: escape it
                     text = text[: run.start()] + "\\" + text[run.start():]
                 return ("#" * max(1, min(level, 6)) + " " + text).rstrip()
@@ -277,9 +282,9 @@ class MarkdownWriter:
                 cls = f' class="language-{lang}"' if lang else ""
                 return f"<pre{cls}>{_no_template(html.escape(text, quote=False))}</pre>"
             case m.CodeBlock(text, language):
-                longest = max((len(r) for r in re.findall(r"^`{3,}", text, re.M)), default=0)
+                longest = max((len(r) for r in _FENCE_RUN.findall(text)), default=0)
                 fence = "`" * max(3, longest + 1)
-                lang = re.sub(r"[\s`]+", "", language)
+                lang = _NOT_IN_INFO.sub("", language)
                 return f"{fence}{lang}\n{text}\n{fence}"
             case m.ThematicBreak():
                 return "___"

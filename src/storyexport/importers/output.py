@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,7 @@ class SourceWriter:
     summary: Summary = field(default_factory=Summary)
     _stage: Path | None = None
     _created_out: bool = False
+    _present: set[str] | None = None  # names in ``out`` before the import, folded (see may_exist)
 
     def stage_dir(self) -> Path:
         if self._stage is None:
@@ -115,6 +117,21 @@ class SourceWriter:
                 raise SourceError(f"{self.out} is not a folder")
             self._stage = Path(tempfile.mkdtemp(prefix=".storyexport-import-", dir=self.out))
         return self._stage
+
+    def may_exist(self, name: str) -> bool:
+        """Whether a file called ``name`` may be in ``out``: one listing of
+        the folder, not a lookup per story (which cost a fifth of the file
+        system's time). Names are compared NFKC and case-folded, as loosely as
+        any file system compares them; a folder that cannot be listed is
+        asked every time."""
+        if self._present is None:
+            try:
+                self._present = {_folded(n) for n in os.listdir(self.out)}
+            except FileNotFoundError:
+                self._present = set()
+            except OSError:
+                return True
+        return _folded(name) in self._present
 
     def unique_slug(self, story: Story) -> str:
         base = slugify(story.slug) or slugify(story.name) or "story"
@@ -140,7 +157,7 @@ class SourceWriter:
                                "(max_file_bytes); not imported")
             return
         target = self.out / f"{slug}.md"
-        if os.path.lexists(target):
+        if self.may_exist(target.name) and os.path.lexists(target):
             if not target.is_file() or target.is_symlink() or not written_by_import(target):
                 raise SourceError(f"{story.name}: {target} exists and was not written by storyexport import "
                                   "(or was edited since); not overwritten", self.input_name, story.line)
@@ -201,6 +218,10 @@ class SourceWriter:
         if self._stage is not None:
             shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def front(**values: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from .wp_markup import Attachment, Shortcodes, attachment_alt, resolve
 _WP_NS = re.compile(r"https?://wordpress\.org/export/")  # WordPress.com writes https
 _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _ZERO_DATE = "0000-00-00 00:00:00"
+_TAG = re.compile(r"<[^>]+>")
 _PLAIN_DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\Z", re.ASCII)
 _SKIPPED_TYPES = {"page": "pages", "revision": "revisions", "nav_menu_item": "menu items",
                   "attachment": "attachments"}
@@ -78,9 +79,9 @@ def _field_name(ns: str, name: str) -> str:
 def _items(path: Path, channel: Channel, full: Callable[[str], bool] = lambda kind: True) -> Iterator[Item]:
     """Every ``<item>`` of the channel as an :class:`Item`; channel-level
     fields are filled into ``channel`` as they stream past. Items whose
-    post type ``full`` refuses carry only their type, status and password."""
+    post type ``full`` refuses carry only their type, all that is asked of them."""
     depth = 0
-    root_tag = ""
+    in_channel = False  # whether the open element under the root is the channel
     for event, el in safexml.iter_events(path):
         if event == "start":
             depth += 1
@@ -89,18 +90,18 @@ def _items(path: Path, channel: Channel, full: Callable[[str], bool] = lambda ki
                 if root_tag != "rss":
                     raise SourceError(f"the root element is <{root_tag}>, not <rss>: not a WordPress export",
                                       str(path), el.sourceline)
-            elif depth == 2 and safexml.local(el)[1] == "channel":
-                channel.seen_channel = True
+            elif depth == 2:
+                in_channel = safexml.local(el)[1] == "channel"
+                channel.seen_channel = channel.seen_channel or in_channel
             continue
         depth -= 1
         if depth == 2:
-            parent = el.getparent()
-            if parent is None or safexml.local(parent)[1] != "channel":
+            if not in_channel:
                 raise SourceError("no <channel> element: not a WordPress export", str(path), el.sourceline)
             ns, name = safexml.local(el)
             if name == "item":
-                kind = el.findtext("{*}post_type") or ""
-                yield _item(el) if full(kind) else _brief(el, kind)
+                kind = _child_text(el, "{*}post_type").strip()
+                yield _item(el) if full(kind) else Item(el.sourceline, {"post_type": kind})
             elif name == "language":
                 channel.language = safexml.text(el).strip()
             elif name == "link" and not ns:
@@ -156,9 +157,12 @@ def _item(el: etree._Element) -> Item:
     return item
 
 
-def _brief(el: etree._Element, kind: str) -> Item:
-    return Item(el.sourceline, {"post_type": kind, "status": el.findtext("{*}status") or "",
-                                "post_password": el.findtext("{*}post_password") or ""})
+def _child_text(el: etree._Element, tag: str) -> str:
+    """The text of ``el``'s first child ``tag`` (``{*}name`` for any
+    namespace), or "": ``findtext`` without its path machinery, asked of
+    every item twice."""
+    child = next(el.iterchildren(tag), None)
+    return "" if child is None or child.text is None else child.text
 
 
 def _date(value: str) -> datetime | None:
@@ -177,7 +181,7 @@ def _collect(path: Path, channel: Channel) -> None:
     """Pass one: what posts refer to (the rest is read only until the
     site's UTC offset is known)."""
     for item in _items(path, channel, lambda kind: kind in ("attachment", "wp_block") or channel.offset is None):
-        kind = item.get("post_type")
+        kind = item.get("post_type").strip()
         if kind == "attachment":
             url = item.get("attachment_url").strip() or item.get("guid").strip()
             parent = item.get("post_parent").strip()
@@ -258,7 +262,7 @@ class WordPressImport(BaseImport):
 
     def _story(self, item: Item) -> Story | None:
         slug = unquote(item.get("post_name").strip())
-        title = html.unescape(re.sub(r"<[^>]+>", "", item.get("title"))).strip()
+        title = html.unescape(_TAG.sub("", item.get("title"))).strip()
         name = f"post {item.id} {slug or title[:40]!r}"
         files: dict[str, Path] = {}
         ctx = ImportContext(self.path, self.site, self.diagnostics, name, base=item.get("link").strip(),

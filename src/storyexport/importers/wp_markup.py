@@ -78,6 +78,9 @@ def has_blocks(text: str) -> bool:
 
 _OPENER = re.compile(r"\[(\[?)([A-Za-z][\w-]*)(?![\w-])([^\[\]]*?)(/?)\](\]?)")
 _CLOSER = re.compile(r"\[/([A-Za-z][\w-]*)\]")
+_ODD_SPACES = re.compile(r"[\u00a0\u200b]")  # read as spaces between attributes, as WordPress does
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_LINKED_IMG = re.compile(r"<a\b[^>]*>\s*<img\b[^>]*>\s*</a>|<img\b[^>]*>", re.I)
 _ATTR = re.compile(
     r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)|([\w-]+)\s*=\s*([^\s'"]+)(?:\s|$)"""
     r"""|"([^"]*)"(?:\s|$)|'([^']*)'(?:\s|$)|(\S+)(?:\s|$)""")
@@ -96,7 +99,7 @@ def shortcode_attrs(text: str) -> tuple[dict[str, str], list[str]]:
     """Named and positional attributes, as WordPress's ``shortcode_parse_atts``."""
     named: dict[str, str] = {}
     positional: list[str] = []
-    text = re.sub(r"[\u00a0\u200b]", " ", text)
+    text = _ODD_SPACES.sub(" ", text)
     for mt in _ATTR.finditer(text):
         if mt.group(1):
             named[mt.group(1).lower()] = mt.group(2)
@@ -199,9 +202,9 @@ class Shortcodes:
     # the shortcodes WordPress core (and WordPress.com's code highlighter) define
 
     def _caption(self, named: dict[str, str], positional: list[str], content: str) -> str:
-        img = re.search(r"<img\b[^>]*>", content, re.I)
+        img = _IMG.search(content)
         caption = named.get("caption", "")
-        rest = re.sub(r"<a\b[^>]*>\s*<img\b[^>]*>\s*</a>|<img\b[^>]*>", "", content, count=1, flags=re.I).strip()
+        rest = _LINKED_IMG.sub("", content, count=1).strip()
         caption = caption or rest
         if img is None:
             return f"<p>{caption}</p>" if caption else ""
@@ -267,7 +270,6 @@ def _fallback(content: str) -> str:
     return f"<div>{content}</div>" if content.strip() else ""
 
 
-_IMG = re.compile(r"<img\b[^>]*>", re.I)
 _WP_IMAGE = re.compile(r"""\sclass\s*=\s*(?:"[^"]*|'[^']*)\bwp-image-(\d+)\b""", re.I)
 _ALT = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 
@@ -333,8 +335,10 @@ _LEADING_TAG = re.compile(r"</?([^\s/<>]+)[\s/>]")
 _PRE = re.compile(r"(<pre[\s>].*?</pre>)", re.I | re.S)
 _TAG_NEWLINES = re.compile(r"<[^<>\n]*\n[^<>]*>")  # tags written over several lines
 _MORE_MARK = re.compile(r"\s*(<!--more(?:\s.*?)?-->)\s*")
+_MORE_ANY = re.compile(r"<!--more(?:\s.*?)?-->")
 _PARAGRAPHS = re.compile(r"\n\s*\n")
-_NEWLINE = re.compile(r"\s*\n\s*")
+_COMMENT_ONLY = re.compile(r"^<!--.*-->$", re.S)
+_BARE_URL = re.compile(r"https?://[^\s<>\"]+")
 
 
 def autop(text: str) -> str:
@@ -362,13 +366,22 @@ def _autop_part(text: str) -> str:
         if not para:
             continue
         lead = _LEADING_TAG.match(para)
-        if (lead is not None and _is_block(lead.group(1))) or re.match(r"^<!--.*-->$", para, re.S):
+        if (lead is not None and _is_block(lead.group(1))) or _COMMENT_ONLY.match(para):
             out.append(para)
-        elif re.fullmatch(r"https?://[^\s<>\"]+", para):  # a bare address on its own: an oEmbed
+        elif _BARE_URL.fullmatch(para):  # a bare address on its own: an oEmbed
             out.append(_link("Embedded content", para))
         else:
-            out.append("<p>" + (_NEWLINE.sub("<br />\n", para) if "\n" in para else para) + "</p>")
+            out.append("<p>" + (_line_breaks(para) if "\n" in para else para) + "</p>")
     return "\n".join(out)
+
+
+def _line_breaks(para: str) -> str:
+    """Each newline of a paragraph, with the white space around it, as a
+    line break: what ``re.sub(r"\\s*\\n\\s*", "<br />\\n", para)`` gives a
+    paragraph that has no blank line and no white space at either end (the
+    same white space: ``str.strip`` and ``\\s`` know the same), without a
+    match tried at every character."""
+    return "<br />\n".join(line.strip() for line in para.split("\n"))
 
 
 # --------------------------------------------------------------- the whole body
@@ -390,8 +403,8 @@ def resolve(content: str, shortcodes: Shortcodes, reusable: Callable[[int], str 
     teaser = ""
     if MORE in body:
         teaser = body.split(MORE, 1)[0]
-    elif re.search(r"<!--more(\s.*?)?-->", body):
-        teaser = re.split(r"<!--more(?:\s.*?)?-->", body, maxsplit=1)[0]
+    elif "<!--more" in body and _MORE_ANY.search(body):
+        teaser = _MORE_ANY.split(body, maxsplit=1)[0]
     return Resolved(body, teaser)
 
 

@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote, urlsplit
 from ..config import Site
 from ..errors import Diagnostics, SourceError
 from ..model import Asset
+from ..urls import is_plain_web_url
 
 # Characters that XML 1.0 (and so DOCX, EPUB, feeds) cannot carry, plus
 # non-characters and lone surrogates.
@@ -33,12 +34,13 @@ _BIDI = re.compile(f"[{_BIDI_CHARS}]")
 _UNCLEAN = re.compile(f"[{_INVALID_CHARS}{_BIDI_CHARS}]")
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
+_NOT_SLUG = re.compile(r"[^A-Za-z0-9]+")
 
 
 def slugify(text: str) -> str:
     """A stable, file-name-safe slug: ASCII letters, digits and hyphens."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    text = _NOT_SLUG.sub("-", text).strip("-").lower()
     return text[:80].strip("-")
 
 
@@ -117,7 +119,7 @@ class SourceContext:
         url = url.strip()
         if not url:
             return None
-        if url.startswith("#"):
+        if url.startswith("#") or is_plain_web_url(url):
             return url
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
