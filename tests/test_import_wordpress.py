@@ -420,3 +420,21 @@ def test_escaped_markup_before_the_first_tag_stays_text() -> None:
     assert words(m.plain_text(art)) == "t <b>not bold</b> & then <i> A Cap code"
     assert not m.query(art, m.Strong) and not m.query(art, m.Emph)
     assert m.query(art, m.CodeBlock)[0].text.strip() == "code"
+
+
+def test_fields_with_white_space_around_them_read_as_without(tmp_path: Path) -> None:
+    """A hand-edited or re-exported file may pad a field (``<wp:post_type>
+    post </wp:post_type>``): the post imports with its body, as WordPress's
+    importer trims it; a padded attachment type still feeds its captions."""
+    wxr = tmp_path / "padded.xml"
+    text = WXR.read_text().replace("<wp:post_type>post</wp:post_type>", "<wp:post_type> post\n</wp:post_type>")
+    text = text.replace("<wp:post_type>attachment</wp:post_type>", "<wp:post_type>\nattachment </wp:post_type>")
+    wxr.write_text(text)
+    out_plain, out_padded = tmp_path / "plain", tmp_path / "padded"
+    assert run_cli("import", "wordpress", str(WXR), "--out", str(out_plain)).returncode == 0
+    r = run_cli("import", "wordpress", str(wxr), "--out", str(out_padded))
+    assert r.returncode == 0, r.stderr
+    plain = sorted(p.name for p in out_plain.glob("*.md"))
+    assert plain and sorted(p.name for p in out_padded.glob("*.md")) == plain
+    for name in plain:
+        assert m.plain_text(read(out_padded / name)) == m.plain_text(read(out_plain / name)), name
