@@ -438,3 +438,30 @@ def test_fields_with_white_space_around_them_read_as_without(tmp_path: Path) -> 
     assert plain and sorted(p.name for p in out_padded.glob("*.md")) == plain
     for name in plain:
         assert m.plain_text(read(out_padded / name)) == m.plain_text(read(out_plain / name)), name
+
+
+ODD_MARKUP = """
+<item><title>Odd markup</title><link>https://gazette.example.org/odd/</link>
+<content:encoded><![CDATA[<div>Harbour notes</body><body class="b"><p>continue here</p>]]></content:encoded>
+<wp:post_id>90</wp:post_id><wp:post_date_gmt>2020-03-04 18:00:00</wp:post_date_gmt><wp:post_name>odd</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+<item><title>Whole page</title><link>https://gazette.example.org/page/</link>
+<content:encoded><![CDATA[<html><head><meta style="x"></head></html>Words after it.]]></content:encoded>
+<wp:post_id>91</wp:post_id><wp:post_date_gmt>2020-03-04 18:00:00</wp:post_date_gmt><wp:post_name>page</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+"""
+
+
+def test_document_markup_inside_a_post_keeps_every_word(tmp_path: Path) -> None:
+    """A post holding ``</body><body>`` or a whole ``<html>`` document (pasted
+    from elsewhere) imports with all its words: lxml.html's fragment parser
+    failed an assertion on the first (a traceback) and dropped what followed
+    the body."""
+    wxr = tmp_path / "odd.xml"
+    wxr.write_text(WXR.read_text().replace("</channel>", ODD_MARKUP + "</channel>"))
+    out = tmp_path / "src"
+    r = run_cli("import", "wordpress", str(wxr), "--out", str(out))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert words(m.plain_text(read(out / "odd.md"))) == "Odd markup Harbour notes continue here"
+    assert words(m.plain_text(read(out / "page.md"))) == "Whole page Words after it."
+    assert "post 91 'page': raw HTML: removed <meta>" in r.stderr

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from lxml import etree, html
+from lxml import etree
 
 # What makes a fragment need this step, searched in its lower-cased text: a
 # case-blind search of the original ran the alternation at every "<" and
@@ -35,11 +35,7 @@ def prepare(fragment: str, warn: Callable[[str], None] | None = None) -> str | e
     low = fragment.lower()
     if not _NEEDED_TAG.search(low) and not ("style=" in low and _STYLE_ATTR.search(low)):
         return fragment
-    root = etree.Element("div")  # as lxml.html's fragment_fromstring(create_parent="div") makes it
-    parts = html.fragments_fromstring(fragment, parser=_PARSER)
-    if parts and isinstance(parts[0], str):
-        root.text = parts.pop(0)
-    root.extend(parts)
+    root = _fragment_root(fragment)
     for el in root.iter("*"):
         if isinstance(el.tag, str) and "style" in el.attrib and el.tag not in ("td", "th"):
             del el.attrib["style"]
@@ -53,6 +49,46 @@ def prepare(fragment: str, warn: Callable[[str], None] | None = None) -> str | e
         _figure(fig)
     etree.strip_tags(root, *_UNWRAP)
     return root
+
+
+def _fragment_root(fragment: str) -> etree._Element:
+    """The fragment parsed as the body of a document, which becomes the
+    ``<div>`` that holds it: the body's content as ``lxml.html``'s
+    ``fragments_fromstring`` gives it, without moving each node into a
+    document of its own. A fragment that is itself a whole document
+    (``<html>``, ``<!DOCTYPE>``) is read as body content too: its ``<head>``
+    elements are then dropped, with a warning, by the converter."""
+    doc = etree.fromstring(f"<html><body>{fragment}</body></html>", _PARSER)
+    root = None if doc is None else next(doc.iterchildren("body"), None)
+    if root is None:  # libxml2 always makes the body it was given; should it not, no word is lost
+        root = etree.Element("div")
+        root.text = fragment
+        return root
+    for later in list(root.itersiblings()):  # "</body><body>" in the fragment makes a second body
+        if later.tag == "body":
+            _replace_by_content(later, root)
+        else:
+            root.append(later)
+    root.tag = "div"
+    root.attrib.clear()  # attributes of a <body> inside the fragment, merged onto it
+    if root.text is not None and not root.text.strip():
+        root.text = None  # white space before the first element
+    return root
+
+
+def _replace_by_content(body: etree._Element, into: etree._Element) -> None:
+    """Move what ``body`` holds (its text, then its children) to the end of
+    ``into``, and remove ``body``."""
+    if body.text:
+        last = into[-1] if len(into) else None
+        if last is None:
+            into.text = (into.text or "") + body.text
+        else:
+            last.tail = (last.tail or "") + body.text
+    into.extend(list(body))
+    parent = body.getparent()
+    if parent is not None:
+        parent.remove(body)
 
 
 def _replace(el: etree._Element, new: list[etree._Element]) -> None:
