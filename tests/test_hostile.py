@@ -135,6 +135,13 @@ def cases(port: int) -> list[Case]:
              error=r": slug 'twin' is also used by"),
         Case("c48-plain-text-nul.txt", b"Title: T\n\nText with \x00 nul.\n\nPublished on Apr 01, 2020",
              warning="control or invalid characters", present=("nul.",)),
+        # addresses urllib refuses to read (a malformed IPv6 host) in every place a source gives one
+        Case("c50-unreadable-addresses.md",
+             md('A <a href="https://[x/">raw link</a> and <img src="http://[y/z.png" alt="alt words"> '
+                "stay words.\n").replace(b"title: Hostile", b'title: Hostile\ncanonical_url: "http://[c/x"\n'
+                                                           b'aliases: ["http://[r/", "/c50-old.html"]\nid: "http://[q/"'),
+             warning=r"not a readable address", present=("raw link", "alt words", "stay words."),
+             absent=("[c/x", "[y/z", "[x/", "[r/")),
     ]
 
 
@@ -246,6 +253,17 @@ def test_canary_never_reaches_any_output(hostile: Run) -> None:
                 text = path.read_bytes().decode("utf-8", "replace")
             assert CANARY not in text, path
             assert "root:x:0:0" not in text, path
+
+
+def test_unreadable_addresses_are_warnings(hostile: Run) -> None:
+    """An address urllib cannot read ended the whole export with a traceback
+    (canonical_url, raw HTML links and images) or failed the feeds (id,
+    aliases): each is now a located warning, and the story exports."""
+    lines = [line for line in hostile.stderr.splitlines() if "c50-unreadable-addresses" in line]
+    assert not [line for line in lines if "error" in line], lines
+    assert len([line for line in lines if "not a readable address" in line]) == 4, lines
+    assert (hostile.out / "c50-old.html").is_file()  # the readable alias still gets its redirect page
+    assert "c50-unreadable-addresses" in (hostile.out / "feed.xml").read_text()
 
 
 def test_no_partial_files(hostile: Run) -> None:

@@ -465,3 +465,30 @@ def test_document_markup_inside_a_post_keeps_every_word(tmp_path: Path) -> None:
     assert words(m.plain_text(read(out / "odd.md"))) == "Odd markup Harbour notes continue here"
     assert words(m.plain_text(read(out / "page.md"))) == "Whole page Words after it."
     assert "post 91 'page': raw HTML: removed <meta>" in r.stderr
+
+
+UNREADABLE = """
+<item><title>Bad link</title><link>http://[broken/x</link>
+<content:encoded><![CDATA[<p>Some words <a href="rel/page">here</a> and <img src="http://[y/p.png" alt="pic"></p>
+[caption id="attachment_96"]<img src="http://[z/q.png" alt="cap" /> A caption[/caption]]]></content:encoded>
+<wp:post_id>95</wp:post_id><wp:post_date_gmt>2020-03-04 18:00:00</wp:post_date_gmt><wp:post_name>badlink</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+<item><title>q</title><wp:post_id>96</wp:post_id><wp:post_parent>95</wp:post_parent>
+<wp:post_type>attachment</wp:post_type><wp:status>inherit</wp:status>
+<wp:attachment_url>http://[z/q.png</wp:attachment_url></item>
+"""
+
+
+def test_addresses_urllib_cannot_read_are_warnings(tmp_path: Path) -> None:
+    """A post's link, an image or an attachment address with a malformed IPv6
+    host (``http://[x/``) made urllib raise: a traceback, and the whole import
+    lost. Each is now a warning naming the post, and its words are kept."""
+    wxr = tmp_path / "unreadable.xml"
+    wxr.write_text(WXR.read_text().replace("</channel>", UNREADABLE + "</channel>"))
+    out = tmp_path / "src"
+    r = run_cli("import", "wordpress", str(wxr), "--out", str(out))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert "post 95 'badlink': its link 'http://[broken/x' is not a readable address; not used" in r.stderr
+    story = read(out / "badlink.md")
+    assert story.meta.canonical_url == ""
+    assert words(m.plain_text(story)) == "Bad link Some words here and pic cap A caption"

@@ -19,9 +19,10 @@ from typing import TextIO
 CATEGORIES: dict[str, str] = {
     "source.encoding": "a source is UTF-16 rather than UTF-8",
     "source.characters": "control, invalid or bidirectional override characters removed",
-    "source.link": "a link removed or kept as text (scheme not allowed, no base_url, no such story or heading, "
-                   "inside another link)",
-    "source.image": "an image not read: outside the tree, missing, too large or not PNG, JPEG or GIF",
+    "source.link": "a link or alias removed or kept as text (scheme not allowed, not a readable address, "
+                   "no base_url, no such story or heading, inside another link)",
+    "source.image": "an image not read: not a readable address, outside the tree, missing, too large or not PNG, "
+                    "JPEG or GIF",
     "source.draft": "a draft is not exported",
     "metadata.key": "an unknown front-matter key",
     "metadata.title": "a title cut to max_title_chars, or taken from the first sentence",

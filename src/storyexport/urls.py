@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from hashlib import sha256
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from .config import Site
 from .model import Meta
@@ -69,6 +69,16 @@ def is_plain_web_url(url: str) -> bool:
     written. Most addresses a CMS export holds are such, and skip both
     parsers (Python code, some 20 µs a call)."""
     return _PLAIN_WEB_URL.match(url) is not None
+
+
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit(url)``, or None for an address it refuses to read (a
+    malformed IPv6 host, ``http://[x/``): an address from a source or an
+    import then gets a warning, not a traceback that ends the whole run."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
 
 
 def check_pattern(pattern: str) -> str | None:

@@ -19,7 +19,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -29,7 +29,7 @@ from ..errors import Diagnostics, SourceError
 from ..readers.rawhtml import HtmlToModel
 from ..readers.source import SourceContext
 from ..readers.tree import TreeBuilder
-from ..urls import is_plain_web_url
+from ..urls import is_plain_web_url, split_url
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -60,7 +60,7 @@ class ImportContext(SourceContext):
                  base: str = "", resolve_image: Callable[[str], str | None] | None = None) -> None:
         super().__init__(input_path, input_path.parent, site, diagnostics)
         self.story = story
-        self.base = base
+        self.base = base if split_url(base) is not None else ""  # an unreadable one resolves nothing
         self.resolve_image = resolve_image
 
     def warn(self, line: int | None, message: str, category: str) -> None:
@@ -81,9 +81,10 @@ class ImportContext(SourceContext):
 
     def link_url(self, url: str, line: int | None) -> str | None:
         url = url.strip()
-        if (url and not url.startswith("#") and not is_plain_web_url(url) and not urlsplit(url).scheme
-                and self.base):
-            url = urljoin(self.base, url)
+        if url and self.base and not url.startswith("#") and not is_plain_web_url(url):
+            parts = split_url(url)  # an unreadable address is refused by the reader's rule
+            if parts is not None and not parts.scheme:
+                url = urljoin(self.base, url)
         return super().link_url(url, line)
 
     def absolute(self, url: str) -> str:
@@ -91,8 +92,11 @@ class ImportContext(SourceContext):
         base), or "" when there is none."""
         if is_plain_web_url(url):
             return url
+        if split_url(url) is None:
+            return ""
         joined = urljoin(self.base, url) if self.base else url
-        return joined if urlsplit(joined).scheme in ("http", "https") else ""
+        parts = split_url(joined)
+        return joined if parts is not None and parts.scheme in ("http", "https") else ""
 
 
 @dataclass

@@ -19,12 +19,13 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import feedparser
 
 from .. import model as m
 from ..errors import SourceError
+from ..urls import split_url
 from . import safexml
 from .common import BaseImport, ImportContext, Story, html_blocks, html_text, language, lift_footnotes
 from .htmlprep import prepare
@@ -133,7 +134,8 @@ class FeedImport(BaseImport):
                 description = ""  # the feed's stand-in for a missing description: its first paragraph
         authors = _authors(entry.get("authors", []))
         tags = [str(t.get("term") or t.get("label") or "").strip() for t in entry.get("tags", [])]
-        path_slug = unquote(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1]).rsplit(".", 1)[0] if link else ""
+        parts = split_url(link)
+        path_slug = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]).rsplit(".", 1)[0] if parts else ""
         story_front = front(
             title=title or None, date=published.isoformat(),
             updated=updated.isoformat() if updated and updated > published else None,

@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from ..errors import SourceError
+from ..urls import split_url
 from .common import BaseImport, ImportContext, Story, html_blocks, html_text, language
 from .htmlprep import prepare
 from .output import front
@@ -146,7 +147,9 @@ class NinjsImport(BaseImport):
             description = html_text(item["description_html"], ctx, 1)
         subjects = item.get("subjects", item.get("subject", []))
         tags = [_text(s.get("name")) for s in subjects if isinstance(s, dict)] if isinstance(subjects, list) else []
-        slug = _text(item.get("slugline")) or unquote(urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]) or headline
+        parts = split_url(uri)
+        slug = (_text(item.get("slugline")) or (unquote(parts.path.rstrip("/").rsplit("/", 1)[-1]) if parts else "")
+                or headline)
         story_front = front(
             title=headline or None, date=published.isoformat(),
             updated=version.isoformat() if version and version > published else None,

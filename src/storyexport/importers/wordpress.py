@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from lxml import etree
 
 from ..errors import SourceError
+from ..urls import split_url
 from . import safexml
 from .common import BaseImport, ImportContext, Story, html_blocks, html_text, language
 from .htmlprep import prepare
@@ -202,7 +203,8 @@ def _collect(path: Path, channel: Channel) -> None:
 
 
 def _mime(url: str) -> str:
-    ext = urlsplit(url).path.rsplit(".", 1)[-1].lower()
+    parts = split_url(url)
+    ext = parts.path.rsplit(".", 1)[-1].lower() if parts is not None else ""
     return {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
             "webp": "image/webp", "mp3": "audio/mpeg", "m4a": "audio/mp4", "ogg": "audio/ogg",
             "wav": "audio/wav", "mp4": "video/mp4", "webm": "video/webm", "mov": "video/quicktime"}.get(ext, "")
@@ -267,6 +269,9 @@ class WordPressImport(BaseImport):
         files: dict[str, Path] = {}
         ctx = ImportContext(self.path, self.site, self.diagnostics, name, base=item.get("link").strip(),
                             resolve_image=lambda src: self._upload(src, files))
+        if item.get("link").strip() and not ctx.base:
+            ctx.warn(item.line, f"its link {item.get('link').strip()[:80]!r} is not a readable address; not used",
+                     "source.link")
         published = self._published(item, name)
         if published is None:
             raise SourceError(f"{name}: no publication date (post_date)", str(self.path), item.line)
@@ -306,7 +311,10 @@ class WordPressImport(BaseImport):
         beside the sources (``uploads/…``) and referred to relatively."""
         if self.uploads is None:
             return None
-        path = unquote(urlsplit(src).path)
+        parts = split_url(src)
+        if parts is None:
+            return None
+        path = unquote(parts.path)
         mt = re.search(r"/wp-content/uploads/(.+)$", path)
         if mt is None:
             return None

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from ..model import Author, Inline, Meta
+from ..urls import split_url
 from . import layout
 from .dates import file_name_date, parse_date
 from .frontmatter import as_authors, as_date, as_list, as_text, describe
@@ -179,7 +180,7 @@ def build_meta(
         rights=text("rights"),
         cover=cover,
         permalink=permalink,
-        aliases=tuple(a for key, v in grouped.get("aliases", []) for a in as_list(v, key, ctx, lines.get(key))),
+        aliases=_aliases(grouped.get("aliases", []), ctx, lines),
         series=tuple(s for key, v in grouped.get("series", []) for s in as_list(v, key, ctx, lines.get(key))),
         weight=weight or 0,
         undated=undated,
@@ -191,6 +192,19 @@ def build_meta(
 
 
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)  # the Unix epoch: sorts last, never the clock
+
+
+def _aliases(values: list[tuple[str, Any]], ctx: SourceContext, lines: dict[str, int]) -> tuple[str, ...]:
+    """The story's earlier addresses; one no URL parser can read (a
+    malformed IPv6 host) is left out, with a warning."""
+    out = []
+    for key, value in values:
+        for alias in as_list(value, key, ctx, lines.get(key)):
+            if split_url(alias) is None:
+                ctx.warn(lines.get(key), f"alias {alias[:80]!r} removed: not a readable address", "source.link")
+            else:
+                out.append(alias)
+    return tuple(out)
 
 
 def _truthy(value: object) -> bool:

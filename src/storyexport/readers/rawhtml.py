@@ -196,6 +196,10 @@ class HtmlToModel(HTMLParser):
             if not a.get("src"):
                 self.warn("raw HTML: <img> without src removed (alt text kept)")
             self.b.words_apart(alt)
+            # a lone image's title is its caption (see _maybe_figure): its words stay too
+            title = self.ctx.clean(a.get("title", ""), self.line, "title")
+            if title.strip() != alt.strip():
+                self.b.words_apart(title)
         else:
             self.b.leaf(m.Image(alt, key, a.get("title", "")))
 

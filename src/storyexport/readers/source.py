@@ -15,12 +15,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 from ..config import Site
 from ..errors import Diagnostics, SourceError
 from ..model import Asset
-from ..urls import is_plain_web_url
+from ..urls import is_plain_web_url, split_url
 
 # Characters that XML 1.0 (and so DOCX, EPUB, feeds) cannot carry, plus
 # non-characters and lone surrogates.
@@ -121,7 +121,10 @@ class SourceContext:
             return None
         if url.startswith("#") or is_plain_web_url(url):
             return url
-        parts = urlsplit(url)
+        parts = split_url(url)
+        if parts is None:
+            self.warn(line, f"link to {url[:80]!r} removed: not a readable address", "source.link")
+            return None
         scheme = parts.scheme.lower()
         if scheme in _SAFE_SCHEMES:
             return url
@@ -140,7 +143,10 @@ class SourceContext:
         """Resolve an image reference to an asset key, or None with a warning
         (the caller then keeps the alt text)."""
         src = src.strip()
-        parts = urlsplit(src)
+        parts = split_url(src)
+        if parts is None:
+            self.warn(line, f"image {src[:80]!r} is not a readable address (alt text kept)", "source.image")
+            return None
         if parts.scheme or src.startswith("//"):
             self.warn(line, f"image {src[:80]!r} is not a local file; only images inside the source tree "
                             "are used (alt text kept)", "source.image")

@@ -55,7 +55,7 @@ from .. import __version__
 from .. import model as m
 from ..config import Site
 from ..errors import ConfigError, DigestError, WriterError
-from ..urls import MEDIA_DIR, media_url, page_url, site_url, story_place, tag_folder
+from ..urls import MEDIA_DIR, media_url, page_url, site_url, split_url, story_place, tag_folder
 from ..webmeta import summary_text
 from ..xhtml import HtmlOptions, render_fragment
 from . import Collection, Keyed, RenderContext, SharedKey, Siblings, Writer
@@ -168,7 +168,8 @@ def story_id(meta: m.Meta, link: str, site: Site) -> str:
     made from its first alias (the address it had before a rename), else
     from its link."""
     if meta.id:
-        return meta.id if urlsplit(meta.id).scheme else item_id(site.absolute(f"#id={quote(meta.id)}"))
+        parts = split_url(meta.id)  # an IRI is used as it is; anything else, even unreadable, is quoted
+        return meta.id if parts is not None and parts.scheme else item_id(site.absolute(f"#id={quote(meta.id)}"))
     return item_id(site.absolute(meta.aliases[0]) if meta.aliases else link)
 
 
