@@ -87,6 +87,15 @@ class ImportContext(SourceContext):
                 url = urljoin(self.base, url)
         return super().link_url(url, line)
 
+    def canonical(self, url: str, line: int | None) -> str:
+        """The story's own address for its front matter (see :meth:`absolute`),
+        with a warning when it has one that no URL parser can read."""
+        url = url.strip()
+        found = self.absolute(url) if url else ""
+        if url and not found and split_url(url) is None:
+            self.warn(line, f"its link {url[:80]!r} is not a readable address; not used", "source.link")
+        return found
+
     def absolute(self, url: str) -> str:
         """An http(s) address for ``url`` (relative ones against the story's
         base), or "" when there is none."""

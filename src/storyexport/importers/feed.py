@@ -140,6 +140,6 @@ class FeedImport(BaseImport):
             title=title or None, date=published.isoformat(),
             updated=updated.isoformat() if updated and updated > published else None,
             authors=authors, tags=[t for t in tags if t], description=description, summary=glance,
-            canonical_url=ctx.absolute(link) if link else "", lang=lang,
+            canonical_url=ctx.canonical(link, line), lang=lang,
             rights=" ".join(str(entry.get("rights", "") or "").split()))
         return Story(name, line, path_slug or title, story_front, blocks)

@@ -154,7 +154,7 @@ class NinjsImport(BaseImport):
             title=headline or None, date=published.isoformat(),
             updated=version.isoformat() if version and version > published else None,
             authors=self._authors(item), tags=[t for t in tags if t], description=description,
-            canonical_url=link, lang=language(_text(item.get("language"))),
+            canonical_url=ctx.canonical(link, 1), lang=language(_text(item.get("language"))),
             rights=_text(item.get("copyrightnotice")))
         return Story(name, 1, slug, story_front, blocks)
 

@@ -269,9 +269,6 @@ class WordPressImport(BaseImport):
         files: dict[str, Path] = {}
         ctx = ImportContext(self.path, self.site, self.diagnostics, name, base=item.get("link").strip(),
                             resolve_image=lambda src: self._upload(src, files))
-        if item.get("link").strip() and not ctx.base:
-            ctx.warn(item.line, f"its link {item.get('link').strip()[:80]!r} is not a readable address; not used",
-                     "source.link")
         published = self._published(item, name)
         if published is None:
             raise SourceError(f"{name}: no publication date (post_date)", str(self.path), item.line)
@@ -302,7 +299,7 @@ class WordPressImport(BaseImport):
             authors=authors,
             categories=[html.unescape(n) for d, n in item.categories if d == "category" and n],
             tags=[html.unescape(n) for d, n in item.categories if d == "post_tag" and n],
-            description=description, canonical_url=ctx.absolute(item.get("link").strip()),
+            description=description, canonical_url=ctx.canonical(item.get("link"), item.line),
             lang=self.lang, cover=cover)
         return Story(name, item.line, slug or title or f"post-{item.id}", story_front, blocks, files=files)
 
