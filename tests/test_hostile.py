@@ -142,6 +142,12 @@ def cases(port: int) -> list[Case]:
                                                            b'aliases: ["http://[r/", "/c50-old.html"]\nid: "http://[q/"'),
              warning=r"not a readable address", present=("raw link", "alt words", "stay words."),
              absent=("[c/x", "[y/z", "[x/", "[r/")),
+        # dates at the ends of the calendar: the year 1 at +05:00 is the year 0 in UTC (every writer that
+        # converts failed); the year 9999 has no MS-DOS date for the DOCX's and EPUB's ZIP entries
+        Case("c51-year-one.md", md("Early.\n").replace(b"date: 2024-01-02", b"date: 0001-01-01T00:00:00+05:00"),
+             error=r":3: date: .* is, in UTC, outside the years 1000 to 9999"),
+        Case("c52-year-9999.md", md("Late words.\n").replace(b"date: 2024-01-02", b"date: 9999-12-31T23:59:59Z"),
+             present=("Late words.",)),
     ]
 
 

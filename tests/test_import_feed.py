@@ -97,3 +97,21 @@ def test_hostile_feeds_fail_located_and_write_nothing(doc: str, tmp_path: Path) 
     assert r.returncode == 1 and re.search(r"bad\.xml:\d+: ", r.stderr), r.stderr
     assert "Traceback" not in r.stderr and "root:" not in r.stderr
     assert not (tmp_path / "src").exists()
+
+
+def test_an_impossible_date_fails_its_item_only(tmp_path: Path) -> None:
+    """feedparser reads "0000-00-00 00:00:00" as year -1, which no datetime
+    holds: that used to end the whole import with a traceback. The item is
+    now a located error and the others import."""
+    feed = tmp_path / "zero.rss"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://ok.example/</link>\n'
+        "<item><title>Zero</title><link>https://ok.example/zero</link><pubDate>0000-00-00 00:00:00</pubDate>"
+        "<description>Words here.</description></item>\n"
+        "<item><title>Fine</title><link>https://ok.example/fine</link><pubDate>Wed, 03 Jan 2024 10:00:00 GMT"
+        "</pubDate><description>More words.</description></item>\n</channel></rss>\n")
+    out = tmp_path / "src"
+    r = run_cli("import", "feed", str(feed), "--out", str(out))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert f"{feed}:2: item 'Zero': no date (pubDate, published or updated)" in r.stderr
+    assert [p.name for p in out.glob("*.md")] == ["fine.md"]

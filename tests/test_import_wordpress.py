@@ -492,3 +492,30 @@ def test_addresses_urllib_cannot_read_are_warnings(tmp_path: Path) -> None:
     story = read(out / "badlink.md")
     assert story.meta.canonical_url == ""
     assert words(m.plain_text(story)) == "Bad link Some words here and pic cap A caption"
+
+
+def test_a_date_the_calendar_cannot_hold_fails_its_post_only(tmp_path: Path) -> None:
+    """A local date of the year 1 less a UTC offset of +2 hours is in the year
+    0: that ended the whole import with an OverflowError. It is now a located
+    error for that post, as is any date the Markdown reader would refuse."""
+    items = """
+<item><title>Offset</title><content:encoded><![CDATA[Words one.]]></content:encoded><wp:post_id>97</wp:post_id>
+<wp:post_date>2020-03-04 20:00:00</wp:post_date><wp:post_date_gmt>2020-03-04 18:00:00</wp:post_date_gmt>
+<wp:post_name>offset</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+<item><title>Ancient</title><content:encoded><![CDATA[Words two.]]></content:encoded><wp:post_id>98</wp:post_id>
+<wp:post_date>0001-01-01 00:00:00</wp:post_date><wp:post_date_gmt>0000-00-00 00:00:00</wp:post_date_gmt>
+<wp:post_name>ancient</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+<item><title>Medieval</title><content:encoded><![CDATA[Words three.]]></content:encoded><wp:post_id>99</wp:post_id>
+<wp:post_date_gmt>0999-12-31 23:00:00</wp:post_date_gmt>
+<wp:post_name>medieval</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+"""
+    wxr = tmp_path / "dates.xml"
+    wxr.write_text(WXR.read_text().replace("<item>", items + "<item>", 1))
+    out = tmp_path / "src"
+    r = run_cli("import", "wordpress", str(wxr), "--out", str(out))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert re.search(r"dates\.xml:\d+: post 98 'ancient': publication date 0001-01-01 00:00:00 is, in UTC, outside "
+                     r"the years 1000 to 9999", r.stderr), r.stderr
+    assert "post 99 'medieval': publication date 0999-12-31 23:00:00 is, in UTC, outside" in r.stderr
+    assert (out / "offset.md").is_file() and not (out / "ancient.md").exists()
+    assert read(out / "offset.md").meta.published.isoformat() == "2020-03-04T18:00:00+00:00"

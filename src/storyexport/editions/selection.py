@@ -155,7 +155,8 @@ def select(spec: EditionSpec, articles: Iterable[Article], site: Site) -> Editio
         pool = [a for a in pool if _day(a.meta.published) <= spec.end]
     if spec.last_days and pool:
         newest = max(_day(a.meta.published) for a in pool)
-        first = newest - timedelta(days=spec.last_days - 1)
+        # the window's first day; a window reaching back past the year 1 holds every day before
+        first = newest - timedelta(days=min(spec.last_days - 1, (newest - date.min).days))
         pool = [a for a in pool if _day(a.meta.published) >= first]
     groups: dict[str, list[Article]] = {}
     for a in pool:

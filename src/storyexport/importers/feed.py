@@ -25,6 +25,7 @@ import feedparser
 
 from .. import model as m
 from ..errors import SourceError
+from ..readers.dates import in_range
 from ..urls import split_url
 from . import safexml
 from .common import BaseImport, ImportContext, Story, html_blocks, html_text, language, lift_footnotes
@@ -69,9 +70,15 @@ def _authors(given: list[Any]) -> list[str | dict[str, str]]:
 
 
 def _when(value: Any) -> datetime | None:
-    if isinstance(value, time.struct_time):
-        return datetime.fromtimestamp(calendar.timegm(value), UTC)
-    return None
+    """A date feedparser read, in UTC; None when there is none or it names no
+    moment a datetime can hold (feedparser reads "0000-00-00" as year -1)."""
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        d = datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return d if in_range(d) else None  # as the Markdown reader would refuse it
 
 
 class FeedImport(BaseImport):

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..errors import SourceError
+from ..readers.dates import in_range
 from ..urls import split_url
 from .common import BaseImport, ImportContext, Story, html_blocks, html_text, language
 from .htmlprep import prepare
@@ -81,7 +82,8 @@ def _date(value: Any) -> datetime | None:
         d = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return (d if d.tzinfo else d.replace(tzinfo=UTC)).astimezone(UTC)
+    d = d if d.tzinfo else d.replace(tzinfo=UTC)
+    return d.astimezone(UTC) if in_range(d) else None  # as the Markdown reader would refuse it
 
 
 def _rendition(renditions: Any) -> str:

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from ..errors import SourceError
+from ..readers.dates import YEARS, in_range
 from ..urls import split_url
 from . import safexml
 from .common import BaseImport, ImportContext, Story, html_blocks, html_text, language
@@ -250,7 +251,7 @@ class WordPressImport(BaseImport):
     def _published(self, item: Item, name: str) -> datetime | None:
         gmt = _date(item.get("post_date_gmt"))
         if gmt is not None:
-            return gmt.replace(tzinfo=UTC)
+            return self._in_range(gmt.replace(tzinfo=UTC), gmt, item, name)
         local = _date(item.get("post_date"))
         if local is None:
             return None
@@ -260,7 +261,18 @@ class WordPressImport(BaseImport):
                                                              "site's UTC offset; its local date is taken as UTC",
                                                              "import.channel")
             offset = timedelta(0)
-        return (local - offset).replace(tzinfo=UTC)
+        try:
+            published = (local - offset).replace(tzinfo=UTC)
+        except OverflowError:  # before the year 1 or after 9999
+            published = None
+        return self._in_range(published, local, item, name)
+
+    def _in_range(self, published: datetime | None, given: datetime, item: Item, name: str) -> datetime:
+        """The date, if the Markdown reader takes it (see ``readers.dates.YEARS``)."""
+        if published is None or not in_range(published):
+            raise SourceError(f"{name}: publication date {given.isoformat(' ')} is, in UTC, outside the years "
+                              f"{YEARS[0]} to {YEARS[1]}", str(self.path), item.line)
+        return published
 
     def _story(self, item: Item) -> Story | None:
         slug = unquote(item.get("post_name").strip())

@@ -42,9 +42,35 @@ _FRACTION = re.compile(r"(:\d{2})[.,](\d{6})\d+")
 _DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
 
 
+# The years a story's date may have, in UTC: the feeds (feedgen) and EPUB
+# (EbookLib) write a year with strftime's %Y, which has no leading zeros, so
+# an earlier one would make an invalid date there.
+YEARS = (1000, 9999)
+
+
 def parse_date(value: object) -> datetime | None:
     """A timezone-aware datetime, or None when ``value`` is not a complete
-    date. Values without an offset are UTC, as everywhere in storyexport."""
+    date or is outside :data:`YEARS` (see :func:`out_of_range`). Values
+    without an offset are UTC, as everywhere in storyexport."""
+    d = _parse(value)
+    return d if d is not None and in_range(d) else None
+
+
+def out_of_range(value: object) -> bool:
+    """Whether ``value`` is a date, but not in :data:`YEARS` once in UTC."""
+    d = _parse(value)
+    return d is not None and not in_range(d)
+
+
+def in_range(d: datetime) -> bool:
+    """Whether ``d`` is in :data:`YEARS` once in UTC."""
+    try:
+        return YEARS[0] <= d.astimezone(UTC).year <= YEARS[1]
+    except OverflowError:  # 0001-01-01T00:00+05:00 is in the year 0 in UTC
+        return False
+
+
+def _parse(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):  # TOML and JSON-in-YAML dates
@@ -125,6 +151,7 @@ def file_name_date(name: str) -> datetime | None:
     if not m:
         return None
     try:
-        return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=UTC)
+        d = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=UTC)
     except ValueError:
         return None
+    return d if in_range(d) else None

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from ..model import Author
-from .dates import parse_date
+from .dates import YEARS, out_of_range, parse_date
 from .source import SourceContext
 
 MAX_ALIASES = 50
@@ -243,8 +243,15 @@ def as_authors(value: object, ctx: SourceContext, line: int | None) -> list[Auth
 def as_date(value: object, key: str, ctx: SourceContext, line: int | None) -> datetime:
     d = parse_date(value)
     if d is None:
-        raise ctx.error(line, f"{key}: not a date: {describe(value)}")
+        raise ctx.error(line, not_a_date(key, value))
     return d
+
+
+def not_a_date(key: str, value: object) -> str:
+    """Why ``value``, given as ``key``, is no date storyexport can use."""
+    if out_of_range(value):
+        return f"{key}: {describe(value)} is, in UTC, outside the years {YEARS[0]} to {YEARS[1]}"
+    return f"{key}: not a date: {describe(value)}"
 
 
 def describe(value: object) -> str:

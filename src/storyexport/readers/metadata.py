@@ -16,7 +16,7 @@ from ..model import Author, Inline, Meta
 from ..urls import split_url
 from . import layout
 from .dates import file_name_date, parse_date
-from .frontmatter import as_authors, as_date, as_list, as_text, describe
+from .frontmatter import as_authors, as_date, as_list, as_text, not_a_date
 from .history import last_commit_date
 from .source import SourceContext, slugify
 
@@ -227,7 +227,7 @@ def _published(grouped: dict[str, list[tuple[str, Any]]], lines: dict[str, int],
         bad = bad or (key, lines.get(key), value)
     if fallback_date is not None:
         return fallback_date, False
-    why = f"{bad[0]}: not a date: {describe(bad[2])}" if bad else "no date in the front matter"
+    why = not_a_date(bad[0], bad[2]) if bad else "no date in the front matter"
     where = bad[1] if bad else None
     from_name = file_name_date(ctx.path.name)
     if from_name is not None:
@@ -238,7 +238,7 @@ def _published(grouped: dict[str, list[tuple[str, Any]]], lines: dict[str, int],
         ctx.warn(where, f"{why}; using the date of its last git commit, {from_git.isoformat()}", "metadata.date")
         return from_git, False
     if bad is not None:
-        raise ctx.error(bad[1], f"{bad[0]}: not a date: {describe(bad[2])}")
+        raise ctx.error(bad[1], why)
     ctx.warn(None, "no date in the front matter, the file name or git history; exported undated "
                    "(no date shown, listed last in feeds): add one (date: 2024-03-05)", "metadata.date")
     return UNDATED, True

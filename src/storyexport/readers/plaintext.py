@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import model as m
 from .dates import parse_date
+from .frontmatter import not_a_date
 from .markdown import GLANCE, first_sentence
 from .metadata import build_meta
 from .source import SourceContext
@@ -62,7 +63,7 @@ def read(path: Path, data: bytes, ctx: SourceContext) -> tuple[m.Article, bool]:
         if len(chunk) == 1 and (dm := _DATELINE.match(chunk[0])):
             when = parse_date(dm.group(2))
             if when is None:
-                raise ctx.error(start, f"{dm.group(1).lower()}: not a date: {dm.group(2)!r}")
+                raise ctx.error(start, not_a_date(dm.group(1).lower(), dm.group(2)))
             if dm.group(1).lower() == "published":
                 published = when
             else:

@@ -56,9 +56,13 @@ _UTF8_NAME = 0x800
 
 
 def zip_time(when: datetime) -> tuple[int, int, int, int, int, int]:
-    """A ZIP timestamp (local fields, 2-second resolution, not before 1980)."""
+    """A ZIP timestamp (local fields, 2-second resolution): MS-DOS dates
+    hold the years 1980 to 2107, so an earlier or later story date takes the
+    nearest end."""
     if when.year < 1980:
         return (1980, 1, 1, 0, 0, 0)
+    if when.year > 2107:
+        return (2107, 12, 31, 23, 59, 58)
     return (when.year, when.month, when.day, when.hour, when.minute, when.second // 2 * 2)
 
 
