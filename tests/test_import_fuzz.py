@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -107,6 +108,7 @@ def test_wordpress_fields(link: str, lang: str, author: str, items: list[dict[st
 FEED_FIELDS = ("title", "link", "guid", "date", "description", "content", "author", "category", "language")
 
 
+@pytest.mark.filterwarnings("ignore:To avoid breaking existing software:DeprecationWarning")  # feedparser's own
 @SETTINGS
 @given(TEXT, TEXT, st.lists(st.fixed_dictionaries({k: TEXT for k in FEED_FIELDS}), min_size=1, max_size=3),
        st.booleans())
