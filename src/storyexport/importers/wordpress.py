@@ -163,8 +163,7 @@ def _child_text(el: etree._Element, tag: str) -> str:
     """The text of ``el``'s first child ``tag`` (``{*}name`` for any
     namespace), or "": ``findtext`` without its path machinery, asked of
     every item twice."""
-    child = next(el.iterchildren(tag), None)
-    return "" if child is None or child.text is None else child.text
+    return safexml.text(next(el.iterchildren(tag), None))
 
 
 def _date(value: str) -> datetime | None:
